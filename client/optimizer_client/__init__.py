@@ -1,0 +1,24 @@
+"""Python client of the optimizer-api hyperparameter-tuning service (needs only requests)."""
+
+from .client import Client
+from .exceptions import (
+    BadRequestError,
+    ConflictError,
+    NotFoundError,
+    OptimizerError,
+    UnavailableError,
+)
+from .study import Study, Trial
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BadRequestError",
+    "Client",
+    "ConflictError",
+    "NotFoundError",
+    "OptimizerError",
+    "Study",
+    "Trial",
+    "UnavailableError",
+]

@@ -1,0 +1,201 @@
+"""The Client: a session to one optimizer-api service, with retries and typed errors.
+
+A sketch of the loop a training job runs::
+
+    with Client("http://127.0.0.1:8000") as client:
+        space = {"lr": {"type": "float", "low": 1e-4, "high": 1.0, "log": True}}
+        study = client.create_study("mlp", space)
+        while (trial := study.suggest()) is not None:
+            with trial:                              # an exception marks the trial failed
+                for epoch in range(10):
+                    if trial.report(epoch, evaluate(trial.params)):
+                        trial.prune()
+                        break
+                else:
+                    trial.complete(evaluate(trial.params))
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from .exceptions import ConflictError, UnavailableError, error_from_response
+from .study import Study
+
+# The problem type the server answers while a request with the same Idempotency-Key is
+# still being processed: our own earlier attempt, which we wait for rather than report.
+_IN_FLIGHT_SLUG = "idempotency-in-flight"
+
+
+def _retry_policy(retries: int, backoff: float) -> Retry:
+    """Retry connection failures, read failures and 502/503/504 with exponential backoff.
+
+    Every method is retried: GET and DELETE are safe, and each POST carries an
+    Idempotency-Key that the server uses to answer a repeated attempt with the first
+    attempt's response.
+    """
+    return Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        redirect=0,
+        allowed_methods=None,
+        status_forcelist=(502, 503, 504),
+        backoff_factor=backoff,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+
+
+class Client:
+    """A connection to one optimizer-api service; owns a `requests.Session`.
+
+    Args:
+        url: the service's base address.
+        timeout: seconds to wait for each HTTP attempt (connect and read).
+        retries: how many times a failed attempt (connection error, 502/503/504) is retried.
+        backoff: the exponential backoff factor in seconds (sleeps 0, 2b, 4b, 8b, ...);
+            a 503's Retry-After header takes precedence.
+    """
+
+    def __init__(
+        self,
+        url: str = "http://127.0.0.1:8000",
+        timeout: float = 10.0,
+        retries: int = 5,
+        backoff: float = 0.5,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.session = requests.Session()
+        adapter = HTTPAdapter(max_retries=_retry_policy(retries, backoff), pool_maxsize=32)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers["Accept"] = "application/json, application/problem+json"
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the underlying session and its pooled connections."""
+        self.session.close()
+
+    def __repr__(self) -> str:
+        return f"Client({self.url!r})"
+
+    # --- studies -------------------------------------------------------------
+
+    def create_study(
+        self,
+        name: str,
+        space: dict[str, Any],
+        *,
+        direction: str = "minimize",
+        algorithm: str | dict[str, Any] = "random",
+        max_trials: int | None = None,
+        max_failed_trials: int | None = None,
+        seed: int | None = None,
+        lease_seconds: float | None = None,
+        early_stopping: dict[str, Any] | None = None,
+    ) -> Study:
+        """Create a study, or load the existing one with the same name and definition.
+
+        Every worker of a distributed job may call this at start: they all get the same
+        study. A study of the same name with another definition raises `ConflictError`.
+        """
+        if isinstance(algorithm, str):
+            algorithm = {"name": algorithm}
+        body: dict[str, Any] = {
+            "name": name,
+            "space": space,
+            "direction": direction,
+            "algorithm": algorithm,
+        }
+        optional = {
+            "max_trials": max_trials,
+            "max_failed_trials": max_failed_trials,
+            "seed": seed,
+            "lease_seconds": lease_seconds,
+            "early_stopping": early_stopping,
+        }
+        body.update({key: value for key, value in optional.items() if value is not None})
+        return Study(self, self.request("POST", "/v1/studies", json=body))
+
+    def get_study(self, study_id: int) -> Study:
+        """Return the study with this id; raises `NotFoundError`."""
+        return Study(self, self.request("GET", f"/v1/studies/{study_id}"))
+
+    def find_study(self, name: str) -> Study | None:
+        """Return the study with this name, or None."""
+        body = self.request("GET", "/v1/studies", params={"name": name})
+        studies = [s for s in body["studies"] if s["name"] == name]
+        return Study(self, studies[0]) if studies else None
+
+    def list_studies(self) -> list[Study]:
+        """Return every study."""
+        body = self.request("GET", "/v1/studies")
+        return [Study(self, data) for data in body["studies"]]
+
+    def delete_study(self, study_id: int) -> None:
+        """Delete a study and its trials."""
+        self.request("DELETE", f"/v1/studies/{study_id}")
+
+    # --- transport -----------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: dict[str, Any] | None = None,
+        params: Any = None,
+        idempotency_key: str | None = None,
+    ) -> Any:
+        """Send one logical request, retried as the policy says; return the decoded body.
+
+        A POST gets a fresh Idempotency-Key (unless one is given) that all its retries
+        reuse, so the server applies it at most once.
+
+        Raises:
+            OptimizerError: a subclass matching the error status, with the problem body.
+            UnavailableError: the service stayed unreachable or busy after the retries.
+        """
+        headers = {}
+        if method == "POST":
+            headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
+        for attempt in range(self.retries + 1):
+            response = self._send(method, path, json=json, params=params, headers=headers)
+            if response.status_code < 400:
+                return response.json() if response.content else None
+            error = error_from_response(response)
+            if not (isinstance(error, ConflictError) and _is_in_flight(error.problem)):
+                raise error
+            # Our own earlier attempt (e.g. one that timed out) is still being served.
+            time.sleep(self.backoff * 2**attempt)
+        raise error
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """One call through the retrying adapter; connection failures become UnavailableError."""
+        try:
+            return self.session.request(method, self.url + path, timeout=self.timeout, **kwargs)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise UnavailableError(
+                f"cannot reach {self.url} after {self.retries} retries: {exc}"
+            ) from exc
+
+
+def _is_in_flight(problem: dict[str, Any] | None) -> bool:
+    """Whether a 409 says a request with the same Idempotency-Key is still in flight."""
+    return bool(problem) and str(problem.get("type", "")).endswith(_IN_FLIGHT_SLUG)

@@ -1,0 +1,103 @@
+"""What every early-stopping rule takes and returns, and the curve helpers they share.
+
+A rule is a pure function of one trial's learning curve (its intermediate values,
+step -> value) and the other trials' curves. Steps are the client's resource units
+(epochs, batches, seconds): rules only compare them, never assume they are contiguous.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..domain import Direction, Trial
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether to stop the trial now, and a short sentence saying why (None to continue)."""
+
+    stop: bool
+    reason: str | None = None
+
+
+CONTINUE = Decision(False, None)
+
+
+class Rule(Protocol):
+    name: str
+
+    def validate_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """The options with defaults filled in, or ValueError naming the bad option."""
+        ...
+
+    def should_stop(
+        self,
+        trial: Trial,
+        others: Sequence[Trial],
+        direction: Direction,
+        options: Mapping[str, Any],
+    ) -> Decision: ...
+
+
+def curve(trial: Trial) -> list[tuple[int, float]]:
+    """The trial's finite intermediate values as (step, value), by increasing step."""
+    return sorted((s, v) for s, v in trial.intermediate.items() if _finite(v))
+
+
+def best(values: Sequence[float], direction: Direction) -> float:
+    return max(values) if direction is Direction.MAXIMIZE else min(values)
+
+
+def running_average(points: Sequence[tuple[int, float]], step: int) -> float | None:
+    """Mean of the values reported at steps <= `step`, or None if the curve ends before it."""
+    if not points or points[-1][0] < step:
+        return None
+    values = [v for s, v in points if s <= step]
+    return sum(values) / len(values) if values else None
+
+
+def fmt(x: float) -> str:
+    """A value as a reason sentence shows it."""
+    return f"{x:.4g}"
+
+
+def _finite(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
+# --- option validation ---------------------------------------------------------------
+
+
+def check_known(options: Mapping[str, Any], defaults: Mapping[str, Any], rule: str) -> None:
+    """ValueError naming the options `rule` does not have."""
+    if not isinstance(options, Mapping):
+        raise ValueError(f"options of early-stopping rule {rule!r} must be an object")
+    unknown = sorted(set(options) - set(defaults))
+    if unknown:
+        raise ValueError(f"unknown option(s) {unknown} for early-stopping rule {rule!r}")
+
+
+def int_option(options: Mapping[str, Any], name: str, default: int, low: int) -> int:
+    """Option `name` as an int >= low; ValueError naming it otherwise."""
+    value = options.get(name, default)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value < low:
+        raise ValueError(f"option {name!r} must be an integer >= {low}, got {value!r}")
+    return value
+
+
+def number_option(
+    options: Mapping[str, Any], name: str, default: float | None, low: float | None = None
+) -> float:
+    """Option `name` as a finite number (>= low if given); ValueError naming it otherwise."""
+    value = options.get(name, default)
+    if value is None:
+        raise ValueError(f"option {name!r} is required")
+    if not _finite(value) or (low is not None and value < low):
+        bound = f" >= {low}" if low is not None else ""
+        raise ValueError(f"option {name!r} must be a finite number{bound}, got {value!r}")
+    return value

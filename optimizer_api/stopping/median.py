@@ -1,0 +1,75 @@
+"""The median stopping rule (Golovin et al. 2017, "Google Vizier", section 3.2.2).
+
+Stop a trial at step s when its best value so far is strictly worse than the median of
+the other trials' running averages up to step s. A running average smooths a noisy
+curve; comparing it with the trial's *best* value makes the rule forgiving: a trial
+stops only when even its best moment is below what a typical trial averaged.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..domain import Direction, Trial, TrialState
+from .base import CONTINUE, Decision, best, check_known, curve, fmt, int_option, running_average
+
+# Failed trials are left out: their curve may end in a divergence that says nothing about
+# a typical trial. Pruned and running trials count up to the step they reached.
+COUNTED = (TrialState.COMPLETED, TrialState.PRUNED, TrialState.RUNNING, TrialState.EXPIRED)
+
+
+class MedianRule:
+    """Stop a trial whose best value is worse than the median running average of the others."""
+
+    name = "median"
+    defaults = {"min_steps": 5, "min_trials": 5}
+
+    def validate_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """Fill defaults; `min_steps` is the grace period, `min_trials` the quorum.
+
+        Args:
+            options: `min_steps` (int >= 0): never stop before step `min_steps`;
+                `min_trials` (int >= 1): how many other trials must have reached the step.
+
+        Raises:
+            ValueError: an unknown option or a bad value, naming the option.
+        """
+        check_known(options, self.defaults, self.name)
+        return {
+            "min_steps": int_option(options, "min_steps", self.defaults["min_steps"], 0),
+            "min_trials": int_option(options, "min_trials", self.defaults["min_trials"], 1),
+        }
+
+    def should_stop(
+        self,
+        trial: Trial,
+        others: Sequence[Trial],
+        direction: Direction,
+        options: Mapping[str, Any],
+    ) -> Decision:
+        opts = self.validate_options(options)
+        points = curve(trial)
+        if not points:
+            return CONTINUE
+        step = points[-1][0]
+        if step < opts["min_steps"]:
+            return CONTINUE
+        averages = [
+            avg
+            for other in others
+            if other.id != trial.id and other.state in COUNTED
+            if (avg := running_average(curve(other), step)) is not None
+        ]
+        if len(averages) < opts["min_trials"]:
+            return CONTINUE
+        mine = best([v for _, v in points], direction)
+        median = statistics.median(averages)
+        if not direction.better(median, mine):
+            return CONTINUE
+        return Decision(
+            True,
+            f"best {fmt(mine)} by step {step} is worse than the median {fmt(median)}"
+            f" of {len(averages)} trials",
+        )

@@ -16,12 +16,6 @@ except ImportError:  # the client distribution is not installed: use the checkou
 
 from optimizer_client import Client  # noqa: E402
 
-SPACE = {
-    "x": {"type": "float", "low": -5.0, "high": 5.0},
-    "n": {"type": "int", "low": 1, "high": 4},
-    "kind": {"type": "categorical", "choices": ["a", "b"]},
-}
-
 
 @pytest.fixture
 def client(live_server: str) -> Iterator[Client]:

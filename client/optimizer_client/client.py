@@ -28,9 +28,9 @@ from urllib3.util.retry import Retry
 from .exceptions import ConflictError, UnavailableError, error_from_response
 from .study import Study
 
-# The problem type the server answers while a request with the same Idempotency-Key is
-# still being processed: our own earlier attempt, which we wait for rather than report.
-_IN_FLIGHT_SLUG = "idempotency-in-flight"
+# A 409 that says the first request with the same Idempotency-Key is still being served:
+# our own earlier attempt (one that timed out, say), which we wait for rather than report.
+_IN_FLIGHT = "in-flight"
 
 
 def _retry_policy(retries: int, backoff: float) -> Retry:
@@ -175,16 +175,18 @@ class Client:
         headers = {}
         if method == "POST":
             headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
-        for attempt in range(self.retries + 1):
+        attempt = 0
+        while True:
             response = self._send(method, path, json=json, params=params, headers=headers)
             if response.status_code < 400:
                 return response.json() if response.content else None
             error = error_from_response(response)
-            if not (isinstance(error, ConflictError) and _is_in_flight(error.problem)):
+            in_flight = isinstance(error, ConflictError) and _is_in_flight(error.problem)
+            if not in_flight or attempt >= self.retries:
                 raise error
             # Our own earlier attempt (e.g. one that timed out) is still being served.
             time.sleep(self.backoff * 2**attempt)
-        raise error
+            attempt += 1
 
     def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """One call through the retrying adapter; connection failures become UnavailableError."""
@@ -198,4 +200,7 @@ class Client:
 
 def _is_in_flight(problem: dict[str, Any] | None) -> bool:
     """Whether a 409 says a request with the same Idempotency-Key is still in flight."""
-    return bool(problem) and str(problem.get("type", "")).endswith(_IN_FLIGHT_SLUG)
+    if not problem:
+        return False
+    kind, detail = str(problem.get("type", "")), str(problem.get("detail", ""))
+    return _IN_FLIGHT in kind or _IN_FLIGHT.replace("-", " ") in detail

@@ -67,7 +67,7 @@ class Handler(BaseHTTPRequestHandler):
 def scripted() -> Iterator[Scripted]:
     """A started scripted server; fill `server.script` before the request."""
     server = Scripted([])
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield server
     server.shutdown()
@@ -122,15 +122,19 @@ def test_persistent_503_raises_unavailable_with_the_problem(scripted: Scripted) 
 
 def test_in_flight_conflict_waits_for_the_first_attempt(scripted: Scripted) -> None:
     in_flight = {
-        "type": "https://optimizer-api.dev/problems/idempotency-in-flight",
+        "type": "https://optimizer-api.dev/problems/conflict",
         "title": "Conflict",
         "status": 409,
-        "detail": "a request with this Idempotency-Key is in progress",
+        "detail": "a request with this Idempotency-Key is still in flight",
     }
     scripted.script = [(409, in_flight, {}), (409, in_flight, {})]
     with Client(scripted.url, retries=3, backoff=0.01) as client:
         assert client.request("POST", "/v1/x", json={}) == {"ok": True}
-    assert len({key for _, key, _ in scripted.seen}) == 1
+        assert len({key for _, key, _ in scripted.seen}) == 1
+        scripted.script = [(409, in_flight, {})] * 4
+        with pytest.raises(ConflictError):
+            client.request("POST", "/v1/x", json={})
+    assert len(scripted.seen) == 3 + 4
 
 
 def test_other_conflicts_are_not_retried(scripted: Scripted) -> None:

@@ -1,0 +1,10 @@
+"""Bayesian optimization with a Gaussian process, in numpy and scipy.
+
+Modules: encoding (the space as rows), kernel (Matérn-5/2 over mixed inputs), model (MAP
+fit and posterior), acquisition (log-EI, UCB), optimize (acquisition maximization),
+history (trials as observations and pending points), sampler (the glue).
+"""
+
+from .sampler import GPSampler
+
+__all__ = ["GPSampler"]

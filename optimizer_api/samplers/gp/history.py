@@ -1,0 +1,83 @@
+"""The study's trials as the GP sees them: observations, pending points, taken configs."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from ...domain import Direction, Trial, TrialState
+from .encoding import Encoding
+
+log = logging.getLogger(__name__)
+
+_OBSERVED = (TrialState.COMPLETED, TrialState.PRUNED)
+ENUMERATE_FREE_UP_TO = 100_000
+
+
+class History:
+    """Observed rows X with values y (minimized), pending rows, and taken keys."""
+
+    def __init__(self, X, y, X_pending, taken: set[bytes]):
+        self.X: np.ndarray = X  # (n, d)
+        self.y: np.ndarray = y  # (n,), in the user's units, sign flipped to minimize
+        self.X_pending: np.ndarray = X_pending  # (p, d)
+        self.taken = taken
+
+    @property
+    def n_obs(self) -> int:
+        return len(self.y)
+
+    def best_rows(self, k: int) -> np.ndarray:
+        """The k best observed rows, best first."""
+        return self.X[np.argsort(self.y, kind="stable")[:k]]
+
+    def take(self, row: np.ndarray, enc: Encoding) -> None:
+        self.taken.add(enc.key(row))
+
+    def first_free(self, rows: np.ndarray, enc: Encoding) -> np.ndarray:
+        """The first row whose configuration is not taken; if every configuration of the
+        space is taken, rows[0]; if only these rows are, a free one found elsewhere."""
+        for row in rows:
+            if enc.key(row) not in self.taken:
+                return row
+        size = enc.size()
+        if size is not None and size <= len(self.taken):
+            return rows[0]  # the space is exhausted: repeats are allowed
+        if size is not None and size <= ENUMERATE_FREE_UP_TO:
+            for row in enc.enumerate():
+                if enc.key(row) not in self.taken:
+                    return row
+        rng = np.random.default_rng(len(self.taken))
+        for _ in range(10):
+            for row in enc.sobol(1024, rng):
+                if enc.key(row) not in self.taken:
+                    return row
+        return rows[0]
+
+
+def load_history(trials: Sequence[Trial], enc: Encoding, direction: Direction) -> History:
+    """Split trials by what they mean to the model; trials that do not encode are skipped."""
+    sign = 1.0 if direction is Direction.MINIMIZE else -1.0
+    X, y, pending, taken = [], [], [], set()
+    for t in sorted(trials, key=lambda t: t.number):
+        try:
+            row = enc.encode(t.params)
+        except (KeyError, ValueError, TypeError) as exc:
+            log.warning("trial %s skipped: its params do not fit the space (%s)", t.number, exc)
+            continue
+        taken.add(enc.key(row))
+        if t.state in _OBSERVED and t.value is not None and math.isfinite(t.value):
+            X.append(row)
+            y.append(sign * float(t.value))
+        elif t.state is TrialState.RUNNING:
+            pending.append(row)
+    d = enc.d
+    return History(
+        np.array(X, dtype=float).reshape(-1, d),
+        np.array(y, dtype=float),
+        np.array(pending, dtype=float).reshape(-1, d),
+        taken,
+    )

@@ -1,0 +1,190 @@
+"""GP regression: MAP fit of the kernel hyperparameters and the posterior.
+
+Notation (shapes in trailing comments):
+    X       encoded observed points                                       # (n, d)
+    y       standardized observed values (mean 0, std 1; minimized)       # (n,)
+    theta   [log l_1..log l_d, log sf2, log sn2]: log lengthscales, log signal variance,
+            log noise variance; when the noise is fixed theta stops before log sn2
+    K       sf2 * m(s(X, X)) + (sn2 + jitter) I                           # (n, n)
+    L       lower Cholesky factor of K                                    # (n, n)
+    alpha   K^-1 y                                                        # (n,)
+
+Priors (MAP, not maximum likelihood, so that a few points cannot fit absurd kernels):
+    l   ~ LogNormal(sqrt(2) + log(d) / 2, sqrt(3)), the dimension-scaled prior of
+          Hvarfner et al. (2024), which keeps vanilla BO sane as d grows;
+    sf2 ~ LogNormal(0, 1), since y is standardized;
+    sn2 ~ LogNormal(-4, 1), as in the same paper.
+Densities are taken on the variables themselves (with the log-Jacobian), like BoTorch.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.linalg import cho_solve
+from scipy.linalg.lapack import dpotri
+from scipy.optimize import minimize
+
+from . import kernel
+
+log = logging.getLogger(__name__)
+
+JITTER = 1e-8
+FIXED_NOISE = 1e-6  # the noise of a `deterministic` study, kept for conditioning
+_LOG_LS_BOUNDS = (np.log(1e-3), np.log(1e3))
+_LOG_SF2_BOUNDS = (np.log(1e-3), np.log(1e3))
+_LOG_SN2_BOUNDS = (np.log(1e-6), np.log(2.0))
+_SN2_PRIOR = (-4.0, 1.0)
+_SF2_PRIOR = (0.0, 1.0)
+
+
+def ls_prior(d: int) -> tuple[float, float]:
+    """(mu, sigma) of the log-normal lengthscale prior in d dimensions."""
+    return float(np.sqrt(2.0) + 0.5 * np.log(d)), float(np.sqrt(3.0))
+
+
+def _lognormal(z: float, mu: float, sigma: float) -> tuple[float, float]:
+    """log density of a log-normal variable at log value z (up to a constant), d/dz."""
+    u = (z - mu) / sigma
+    return -0.5 * u * u - z, -u / sigma - 1.0
+
+
+def prior_mode(d: int, fixed_noise: bool) -> np.ndarray:
+    """The theta at the mode of the prior (in log space): a neutral starting point."""
+    mu, sigma = ls_prior(d)
+    theta = [mu - sigma**2] * d + [_SF2_PRIOR[0] - _SF2_PRIOR[1] ** 2]
+    return np.array(theta if fixed_noise else theta + [_SN2_PRIOR[0] - _SN2_PRIOR[1] ** 2])
+
+
+def bounds(d: int, fixed_noise: bool) -> list[tuple[float, float]]:
+    b = [_LOG_LS_BOUNDS] * d + [_LOG_SF2_BOUNDS]
+    return b if fixed_noise else b + [_LOG_SN2_BOUNDS]
+
+
+def unpack(theta: np.ndarray, d: int) -> tuple[np.ndarray, float, float]:
+    """(inv_ls2, sf2, sn2) from theta."""
+    inv_ls2 = np.exp(-2.0 * theta[:d])
+    sn2 = float(np.exp(theta[d + 1])) if len(theta) > d + 1 else FIXED_NOISE
+    return inv_ls2, float(np.exp(theta[d])), sn2
+
+
+def neg_log_posterior(
+    theta: np.ndarray, X: np.ndarray, y: np.ndarray, cat: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """-log p(y | theta) - log p(theta) and its gradient in theta (analytic)."""
+    n, d = X.shape
+    inv_ls2, sf2, sn2 = unpack(theta, d)
+    k, dk_ds = kernel.matern52(kernel.sq_dist(X, X, inv_ls2, cat), sf2)
+    K = k.copy()
+    K[np.diag_indices(n)] += sn2 + JITTER
+    L = np.linalg.cholesky(K)
+    alpha = cho_solve((L, True), y)
+    Kinv = _inverse_from_cholesky(L)
+    nlp = 0.5 * y @ alpha + np.log(np.diag(L)).sum() + 0.5 * n * np.log(2 * np.pi)
+    W = np.outer(alpha, alpha) - Kinv  # d log p / dK, times 2
+    grad = np.empty(len(theta))
+    grad[:d] = inv_ls2 * kernel.weighted_sq_diff_sums(X, W * dk_ds, cat)
+    grad[d] = -0.5 * np.einsum("ab,ab->", W, k)
+    if len(theta) > d + 1:
+        grad[d + 1] = -0.5 * sn2 * np.trace(W)
+    nlp, grad = _add_prior(theta, d, nlp, grad)
+    return float(nlp), grad
+
+
+def _add_prior(theta, d, nlp, grad):
+    mu, sigma = ls_prior(d)
+    for i in range(d):
+        lp, g = _lognormal(theta[i], mu, sigma)
+        nlp, grad[i] = nlp - lp, grad[i] - g
+    lp, g = _lognormal(theta[d], *_SF2_PRIOR)
+    nlp, grad[d] = nlp - lp, grad[d] - g
+    if len(theta) > d + 1:
+        lp, g = _lognormal(theta[d + 1], *_SN2_PRIOR)
+        nlp, grad[d + 1] = nlp - lp, grad[d + 1] - g
+    return nlp, grad
+
+
+def _inverse_from_cholesky(L: np.ndarray) -> np.ndarray:
+    """K^-1 from its lower Cholesky factor (LAPACK potri), symmetrized."""
+    inv, info = dpotri(L, lower=1)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"potri failed with info={info}")
+    return np.tril(inv) + np.tril(inv, -1).T
+
+
+def fit(
+    X: np.ndarray,
+    y: np.ndarray,
+    cat: np.ndarray,
+    starts: list[np.ndarray],
+    fixed_noise: bool,
+    maxiter: int = 200,
+) -> np.ndarray:
+    """The MAP theta: L-BFGS-B from each start, best posterior wins.
+
+    A start whose optimization fails numerically is skipped (logged); if all fail, the
+    prior mode is returned, so a fit never raises.
+    """
+    d = X.shape[1]
+    best, best_val = prior_mode(d, fixed_noise), np.inf
+    for theta0 in starts:
+        try:
+            res = minimize(
+                neg_log_posterior,
+                theta0,
+                args=(X, y, cat),
+                jac=True,
+                method="L-BFGS-B",
+                bounds=bounds(d, fixed_noise),
+                options={"maxiter": maxiter},
+            )
+        except (np.linalg.LinAlgError, ValueError, FloatingPointError) as exc:
+            log.warning("GP fit from one start failed (%s); trying the others", exc)
+            continue
+        if np.isfinite(res.fun) and res.fun < best_val:
+            best, best_val = res.x, res.fun
+    return best
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """The GP conditioned on (X, y), for a fixed theta; y standardized and minimized."""
+
+    X: np.ndarray  # (n, d)
+    cat: np.ndarray  # (d,)
+    inv_ls2: np.ndarray  # (d,)
+    sf2: float
+    L: np.ndarray  # (n, n)
+    alpha: np.ndarray  # (n,)
+    Kinv: np.ndarray  # (n, n)
+
+    @classmethod
+    def build(cls, X, y, cat, theta, extra_jitter: float = 0.0) -> Posterior:
+        """Condition on the data; raises LinAlgError if K is not positive definite."""
+        inv_ls2, sf2, sn2 = unpack(theta, X.shape[1])
+        K, _ = kernel.matern52(kernel.sq_dist(X, X, inv_ls2, cat), sf2)
+        K[np.diag_indices(len(X))] += sn2 + JITTER + extra_jitter
+        L = np.linalg.cholesky(K)
+        alpha = cho_solve((L, True), y)
+        return cls(X, cat, inv_ls2, sf2, L, alpha, _inverse_from_cholesky(L))
+
+    def predict(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior mean and variance of the latent function at Xq, shapes (B,), (B,)."""
+        k, _ = kernel.matern52(kernel.sq_dist(Xq, self.X, self.inv_ls2, self.cat), self.sf2)
+        mean = k @ self.alpha
+        var = self.sf2 - np.einsum("bn,bn->b", k @ self.Kinv, k)
+        return mean, np.maximum(var, 1e-12)
+
+    def predict_grad(self, Xq: np.ndarray):
+        """Mean, variance and their gradients in Xq: shapes (B,), (B,), (B, d), (B, d)."""
+        k, dk_ds = kernel.matern52(kernel.sq_dist(Xq, self.X, self.inv_ls2, self.cat), self.sf2)
+        v = k @ self.Kinv  # (B, n)
+        mean = k @ self.alpha
+        var = self.sf2 - np.einsum("bn,bn->b", v, k)
+        dmean = kernel.grad_x(Xq, self.X, dk_ds, self.alpha, self.inv_ls2, self.cat)
+        dvar = -2.0 * kernel.grad_x(Xq, self.X, dk_ds, v, self.inv_ls2, self.cat)
+        clipped = var < 1e-12
+        dvar[clipped] = 0.0
+        return mean, np.maximum(var, 1e-12), dmean, dvar

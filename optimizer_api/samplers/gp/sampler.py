@@ -1,0 +1,237 @@
+"""The `bayesian` algorithm: a GP sampler rebuilt from the study's trials on each call.
+
+What the trials mean to it:
+- completed trials with a value, and pruned trials with a value (their last
+  intermediate one), are observations;
+- running trials are pending: the GP is conditioned on them at its own predicted mean
+  (kriging believer), which keeps the mean and shrinks the uncertainty there, so
+  concurrent workers and `count > 1` get distinct, useful points;
+- failed and expired trials are not fitted, but like every other trial their
+  configuration is never suggested again (unless the space is exhausted).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from ...domain import Direction
+from ...space import Space
+from ..base import Proposal, SamplerContext, Suggestion
+from ..random import check_options
+from . import acquisition, model
+from .encoding import Encoding
+from .history import History, load_history
+from .optimize import maximize
+
+log = logging.getLogger(__name__)
+
+DEFAULT_N_INITIAL = 10
+DEFAULT_BETA = 2.0
+ACQUISITIONS = ("log_ei", "ucb")
+MAX_FIT_POINTS = 256  # hyperparameters are fitted on at most this many observations
+STATE_VERSION = 1
+
+
+class GPSampler:
+    name = "bayesian"
+    needs_history = True
+
+    def validate_options(self, options: Mapping[str, Any], space: Space) -> dict[str, Any]:
+        check_options(options, {"n_initial", "deterministic", "acquisition", "beta"}, self.name)
+        out = {
+            "n_initial": options.get("n_initial", DEFAULT_N_INITIAL),
+            "deterministic": options.get("deterministic", False),
+            "acquisition": options.get("acquisition", "log_ei"),
+            "beta": options.get("beta", DEFAULT_BETA),
+        }
+        n, beta = out["n_initial"], out["beta"]
+        if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 10_000:
+            raise ValueError(f"n_initial must be an integer in [1, 10000], got {n!r}")
+        if not isinstance(out["deterministic"], bool):
+            raise ValueError(f"deterministic must be a boolean, got {out['deterministic']!r}")
+        if out["acquisition"] not in ACQUISITIONS:
+            raise ValueError(
+                f"acquisition must be one of {list(ACQUISITIONS)}, got {out['acquisition']!r}"
+            )
+        if (
+            isinstance(beta, bool)
+            or not isinstance(beta, int | float)
+            or not (np.isfinite(beta) and beta > 0)
+        ):
+            raise ValueError(f"beta must be a positive finite number, got {beta!r}")
+        out["beta"] = float(beta)
+        return out
+
+    def suggest(self, ctx: SamplerContext) -> Proposal:
+        opts = self.validate_options(ctx.options, ctx.space)
+        enc = Encoding(ctx.space)
+        hist = load_history(ctx.trials, enc, ctx.direction)
+        rng = ctx.rng(ctx.numbers[0] if ctx.numbers else 0)
+        n_model = sum(
+            1
+            for i in range(len(ctx.numbers))
+            if hist.n_obs > 0 and hist.n_obs + len(hist.X_pending) + i >= opts["n_initial"]
+        )
+        out: list[Suggestion] = []
+        for number in ctx.numbers[: len(ctx.numbers) - n_model]:
+            out.append(self._initial(ctx, enc, hist, number))
+        state = dict(ctx.state) if ctx.state else None
+        if n_model:
+            sugg, state = _ModelRound(ctx, enc, hist, opts, rng).run(n_model)
+            out.extend(sugg)
+        return Proposal(out, state)
+
+    def _initial(self, ctx, enc: Encoding, hist: History, number: int) -> Suggestion:
+        """Point `number` of the seed's scrambled Sobol sequence, or the next free one."""
+        size = 1 << max(int(number + 1).bit_length() + 1, 6)
+        with np.errstate(all="ignore"):
+            U = _sobol_block(ctx.seed, enc.d, size)
+        rows = enc.from_unit_cube(U)
+        order = np.concatenate([[number], np.arange(number + 1, size), np.arange(number)])
+        row = hist.first_free(rows[order], enc)
+        hist.take(row, enc)
+        return Suggestion(enc.decode(row), {"source": "initial_design"})
+
+
+def _sobol_block(seed: int, d: int, size: int) -> np.ndarray:
+    import warnings
+
+    from scipy.stats import qmc
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        eng = qmc.Sobol(d, scramble=True, rng=np.random.default_rng(seed & 0xFFFFFFFFFFFFFFFF))
+        return eng.random(size)
+
+
+class _ModelRound:
+    """One call's model-based suggestions: fit once, then pick, believe, repeat."""
+
+    def __init__(self, ctx: SamplerContext, enc: Encoding, hist: History, opts, rng):
+        self.ctx, self.enc, self.hist, self.opts, self.rng = ctx, enc, hist, opts, rng
+        y = hist.y
+        self.y_mean = float(y.mean())
+        sd = float(y.std())
+        self.y_std = sd if sd > 1e-12 * max(1.0, abs(self.y_mean)) else 1.0
+        self.y = (y - self.y_mean) / self.y_std
+
+    def run(self, count: int) -> tuple[list[Suggestion], dict[str, Any]]:
+        theta = self._fit()
+        state = {
+            "version": STATE_VERSION,
+            "names": list(self.enc.space.names),
+            "deterministic": self.opts["deterministic"],
+            "theta": theta.tolist(),
+        }
+        out = []
+        X_pending = self.hist.X_pending
+        for _ in range(count):
+            try:
+                post = self._posterior(theta, X_pending)
+                row, info = self._pick(post)
+            except (np.linalg.LinAlgError, ValueError, FloatingPointError) as exc:
+                log.warning("GP suggestion failed (%s); falling back to a random point", exc)
+                row = self.hist.first_free(self.enc.sobol(64, self.rng), self.enc)
+                info = {"source": "fallback", "reason": str(exc)[:200]}
+            self.hist.take(row, self.enc)
+            X_pending = np.vstack([X_pending, row[None, :]])
+            out.append(Suggestion(self.enc.decode(row), info))
+        return out, state
+
+    def _fit(self) -> np.ndarray:
+        X, y = self.hist.X, self.y
+        fixed = self.opts["deterministic"]
+        if len(X) > MAX_FIT_POINTS:  # O(n^3) per step: fit on a subset, condition on all
+            sub = np.random.default_rng([self.ctx.seed & 0xFFFFFFFFFFFFFFFF, len(X)])
+            idx = np.sort(sub.choice(len(X), MAX_FIT_POINTS, replace=False))
+            X, y = X[idx], y[idx]
+        starts = _starts(self.ctx.state, self.enc, fixed, self.rng)
+        with np.errstate(all="ignore"):
+            return model.fit(X, y, self.enc.cat, starts, fixed)
+
+    def _posterior(self, theta: np.ndarray, X_pending: np.ndarray) -> model.Posterior:
+        post = _build(self.hist.X, self.y, self.enc.cat, theta)
+        if len(X_pending) == 0:
+            return post
+        believed, _ = post.predict(X_pending)  # kriging believer: y_pending := mean
+        X = np.vstack([self.hist.X, X_pending])
+        return _build(X, np.concatenate([self.y, believed]), self.enc.cat, theta)
+
+    def _pick(self, post: model.Posterior) -> tuple[np.ndarray, dict[str, Any]]:
+        f_best = float(self.y.min())
+        kind, beta = self.opts["acquisition"], self.opts["beta"]
+
+        def acq(X, with_grad):
+            if with_grad:
+                mean, var, dm, dv = post.predict_grad(X)
+            else:
+                (mean, var), dm, dv = post.predict(X), None, None
+            if kind == "ucb":
+                return acquisition.ucb(mean, var, beta, dm, dv)
+            return acquisition.log_ei(mean, var, f_best, dm, dv)
+
+        n = len(post.X)
+        n_cand = 2048 if n <= 200 else 1024 if n <= 500 else 512
+        with np.errstate(all="ignore"):
+            C, values = maximize(acq, self.enc, self.rng, self.hist.best_rows(5), n_cand)
+        row = self.hist.first_free(C, self.enc)
+        return row, self._explain(post, row, kind, beta)
+
+    def _explain(self, post, row, kind, beta) -> dict[str, Any]:
+        mean, var = post.predict(row[None, :])
+        f_best = float(self.y.min())
+        sign = 1.0 if self.ctx.direction is Direction.MINIMIZE else -1.0
+        mu = sign * (self.y_mean + self.y_std * float(mean[0]))
+        sd = self.y_std * float(np.sqrt(var[0]))
+        if kind == "ucb":  # the optimistic bound, in the user's units
+            value = mu - sign * np.sqrt(beta) * sd
+        else:  # log of the expected improvement in the user's units
+            value = float(acquisition.log_ei(mean, var, f_best)[0][0]) + np.log(self.y_std)
+        return {
+            "source": "model",
+            "predicted_mean": mu,
+            "predicted_std": sd,
+            "acquisition": {"name": kind, "value": float(value)},
+        }
+
+
+def _build(X, y, cat, theta) -> model.Posterior:
+    """The posterior, with more jitter if K is numerically singular (never raises twice)."""
+    for jitter in (0.0, 1e-6, 1e-4):
+        try:
+            return model.Posterior.build(X, y, cat, theta, jitter)
+        except np.linalg.LinAlgError:
+            log.warning("Cholesky failed with extra jitter %g; retrying with more", jitter)
+    return model.Posterior.build(X, y, cat, model.prior_mode(X.shape[1], False), 1e-3)
+
+
+def _starts(state, enc: Encoding, fixed: bool, rng) -> list[np.ndarray]:
+    """Warm start from the stored fit when it matches this space, else prior-based."""
+    base = model.prior_mode(enc.d, fixed)
+    warm = _warm_theta(state, enc, fixed)
+    if warm is not None:
+        return [warm]
+    mu, sigma = model.ls_prior(enc.d)
+    other = base.copy()
+    other[: enc.d] = np.clip(mu - sigma**2 + 0.5 * rng.standard_normal(enc.d), -6.0, 6.0)
+    return [base, other]
+
+
+def _warm_theta(state, enc: Encoding, fixed: bool) -> np.ndarray | None:
+    if not isinstance(state, Mapping) or state.get("version") != STATE_VERSION:
+        return None
+    if state.get("names") != list(enc.space.names) or state.get("deterministic") != fixed:
+        return None
+    try:
+        theta = np.asarray(state["theta"], dtype=float)
+    except (KeyError, TypeError, ValueError):
+        return None
+    expected = len(model.prior_mode(enc.d, fixed))
+    if theta.shape != (expected,) or not np.all(np.isfinite(theta)):
+        return None
+    lo, hi = np.array(model.bounds(enc.d, fixed)).T
+    return np.clip(theta, lo, hi)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-class Direction(str, enum.Enum):
+class Direction(enum.StrEnum):
     MINIMIZE = "minimize"
     MAXIMIZE = "maximize"
 
@@ -17,7 +17,7 @@ class Direction(str, enum.Enum):
         return a < b if self is Direction.MINIMIZE else a > b
 
 
-class TrialState(str, enum.Enum):
+class TrialState(enum.StrEnum):
     RUNNING = "running"
     COMPLETED = "completed"
     PRUNED = "pruned"
@@ -37,7 +37,7 @@ VALUED_STATES = (TrialState.COMPLETED,)
 
 @dataclass(frozen=True)
 class Trial:
-    """One trial as samplers and rules see it."""
+    """One trial: what samplers and rules see, and what the API shows."""
 
     id: int
     number: int
@@ -46,6 +46,55 @@ class Trial:
     value: float | None = None
     intermediate: dict[int, float] = field(default_factory=dict)
     grid_index: int | None = None
+    study_id: int | None = None
+    reason: str | None = None
+    worker_id: str | None = None
+    external: bool = False
+    info: dict[str, Any] | None = None
+    created_at: float | None = None
+    finished_at: float | None = None
+    lease_expires_at: float | None = None
+
+    @property
+    def last_intermediate(self) -> float | None:
+        return self.intermediate[max(self.intermediate)] if self.intermediate else None
+
+
+@dataclass(frozen=True)
+class Study:
+    """A stored study: its definition as the user gave it (canonical) and its counters."""
+
+    id: int
+    name: str
+    definition: dict[str, Any]
+    seed: int
+    next_number: int
+    grid_cursor: int
+    sampler_state: dict[str, Any] | None
+    created_at: float
+
+    @property
+    def direction(self) -> Direction:
+        return Direction(self.definition["direction"])
+
+    @property
+    def algorithm(self) -> dict[str, Any]:
+        return self.definition["algorithm"]
+
+    @property
+    def lease_seconds(self) -> float:
+        return self.definition["lease_seconds"]
+
+
+@dataclass(frozen=True)
+class StudyView:
+    """A study with what is derived from its trials: counts, status and best trial."""
+
+    study: Study
+    counts: dict[str, int]
+    status: str  # "running" or "completed"
+    status_reason: str | None
+    best: Trial | None
 
 
 def is_finite_number(x: Any) -> bool:

@@ -1,0 +1,13 @@
+"""HTTP in and out: blueprints, request schemas and problem+json errors."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from . import errors, health, studies, trials
+
+
+def init_app(app: Flask) -> None:
+    errors.init_app(app)
+    for module in (studies, trials, health):
+        app.register_blueprint(module.bp)

@@ -1,0 +1,185 @@
+"""Request schemas (marshmallow) and response shapes (plain functions of domain objects)."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate
+
+from ..domain import StudyView, Trial
+
+
+class StrictInt(fields.Integer):
+    """A JSON integer: no booleans, no strings, no floats."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class FiniteFloat(fields.Float):
+    """A finite JSON number: no booleans, strings, NaN or infinities."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValidationError("Not a valid number.")
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            raise ValidationError("Must be a finite number.")
+        return number
+
+
+class StrictBool(fields.Boolean):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+def _positive_int(**kw):
+    return StrictInt(validate=validate.Range(min=1, max=10**9), allow_none=True, **kw)
+
+
+class StudyCreate(Schema):
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    direction = fields.String(
+        load_default="minimize", validate=validate.OneOf(["minimize", "maximize"])
+    )
+    space = fields.Dict(required=True)
+    algorithm = fields.Raw(load_default=None, allow_none=True)
+    max_trials = _positive_int(load_default=None)
+    max_failed_trials = _positive_int(load_default=None)
+    seed = StrictInt(load_default=None, allow_none=True, validate=validate.Range(0, 2**63 - 1))
+    lease_seconds = FiniteFloat(
+        load_default=None, allow_none=True, validate=validate.Range(1, 7 * 24 * 3600)
+    )
+    early_stopping = fields.Raw(load_default=None, allow_none=True)
+    target_value = FiniteFloat(load_default=None, allow_none=True)
+    no_improvement_trials = _positive_int(load_default=None)
+    max_duration_seconds = FiniteFloat(
+        load_default=None, allow_none=True, validate=validate.Range(min=0, min_inclusive=False)
+    )
+
+
+class SuggestIn(Schema):
+    count = StrictInt(load_default=1, validate=validate.Range(1, 100))
+    worker_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 255))
+
+
+class ObserveIn(Schema):
+    trial_id = StrictInt(validate=validate.Range(min=1))
+    value = FiniteFloat()
+    step = StrictInt(validate=validate.Range(0, 2**31 - 1))
+    failed = StrictBool()
+    pruned = StrictBool()
+    reason = fields.String(validate=validate.Length(max=10_000))
+    params = fields.Dict()
+
+    @post_load
+    def _one_kind(self, data: dict[str, Any], **kwargs) -> dict[str, Any]:
+        kind = observation_kind(data)
+        extra = sorted(set(data) - _KIND_FIELDS[kind])
+        if extra:
+            raise ValidationError(
+                {f: [f"not allowed in a {kind} observation"] for f in extra}
+            )
+        missing = sorted(f for f in _KIND_REQUIRED[kind] if f not in data)
+        if missing:
+            raise ValidationError({f: [f"required in a {kind} observation"] for f in missing})
+        return {**data, "kind": kind}
+
+
+_KIND_FIELDS = {
+    "external": {"params", "value"},
+    "failed": {"trial_id", "failed", "reason"},
+    "pruned": {"trial_id", "pruned", "value"},
+    "intermediate": {"trial_id", "value", "step"},
+    "final": {"trial_id", "value"},
+}
+_KIND_REQUIRED = {
+    "external": {"params", "value"},
+    "failed": {"trial_id"},
+    "pruned": {"trial_id"},
+    "intermediate": {"trial_id", "value", "step"},
+    "final": {"trial_id", "value"},
+}
+
+
+def observation_kind(data: dict[str, Any]) -> str:
+    if "params" in data:
+        return "external"
+    if data.get("failed"):
+        return "failed"
+    if data.get("pruned"):
+        return "pruned"
+    if "failed" in data or "pruned" in data:
+        raise ValidationError({"failed": ["failed and pruned may only be true"]})
+    return "intermediate" if "step" in data else "final"
+
+
+class HeartbeatIn(Schema):
+    """A heartbeat carries no fields; an empty body or {} is fine."""
+
+
+class TrialsQuery(Schema):
+    state = fields.List(
+        fields.String(validate=validate.OneOf(["running", "completed", "pruned", "failed",
+                                               "expired"])),
+        load_default=None,
+    )
+    limit = fields.Integer(load_default=1000, validate=validate.Range(1, 10_000))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, 2**62))
+
+
+class StudiesQuery(Schema):
+    name = fields.String(load_default=None)
+
+
+# -- responses ------------------------------------------------------------------------
+def timestamp(ts: float | None) -> str | None:
+    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat()
+
+
+def trial_json(t: Trial) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "study_id": t.study_id,
+        "number": t.number,
+        "state": t.state.value,
+        "params": t.params,
+        "value": t.value,
+        "intermediate_values": [{"step": s, "value": v} for s, v in sorted(t.intermediate.items())],
+        "reason": t.reason,
+        "worker_id": t.worker_id,
+        "external": t.external,
+        "info": t.info,
+        "created_at": timestamp(t.created_at),
+        "finished_at": timestamp(t.finished_at),
+        "lease_expires_at": timestamp(t.lease_expires_at),
+    }
+
+
+def study_json(view: StudyView) -> dict[str, Any]:
+    s, d = view.study, view.study.definition
+    return {
+        "id": s.id,
+        **{k: d.get(k) for k in _DEFINITION_FIELDS},
+        "created_at": timestamp(s.created_at),
+        "status": view.status,
+        "status_reason": view.status_reason,
+        "trial_counts": view.counts,
+        "best_trial": trial_json(view.best) if view.best else None,
+    }
+
+
+_DEFINITION_FIELDS = (
+    "name", "direction", "space", "algorithm", "max_trials", "max_failed_trials", "seed",
+    "lease_seconds", "early_stopping", "target_value", "no_improvement_trials",
+    "max_duration_seconds",
+)

@@ -1,0 +1,82 @@
+"""A study definition: checked once at creation and stored in canonical form.
+
+The canonical form fills every default, so that "create" called again by another
+worker with the same definition compares equal to the stored one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from . import samplers, stopping
+from .errors import InvalidRequest
+from .space import Space
+
+DEFAULT_ALGORITHM = "random"
+DEFAULT_LEASE_SECONDS = 600.0
+
+
+def canonical(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """The canonical definition of a study from fields the API already type-checked.
+
+    Raises:
+        InvalidSpace: the search space is inconsistent.
+        InvalidRequest: the algorithm or early-stopping rule or their options are not valid.
+    """
+    space = Space.from_dict(spec["space"])
+    return {
+        "name": spec["name"],
+        "direction": spec.get("direction") or "minimize",
+        "space": space.to_dict(),
+        "algorithm": _algorithm(spec.get("algorithm"), space),
+        "max_trials": spec.get("max_trials"),
+        "max_failed_trials": spec.get("max_failed_trials"),
+        "seed": spec.get("seed"),
+        "lease_seconds": float(spec.get("lease_seconds") or DEFAULT_LEASE_SECONDS),
+        "early_stopping": _early_stopping(spec.get("early_stopping")),
+        "target_value": spec.get("target_value"),
+        "no_improvement_trials": spec.get("no_improvement_trials"),
+        "max_duration_seconds": spec.get("max_duration_seconds"),
+    }
+
+
+def _algorithm(raw: Any, space: Space) -> dict[str, Any]:
+    if raw is None:
+        raw = {"name": DEFAULT_ALGORITHM}
+    if isinstance(raw, str):
+        raw = {"name": raw}
+    if not isinstance(raw, Mapping) or set(raw) - {"name", "options"}:
+        raise _bad("algorithm", "must be a name or an object with 'name' and 'options'")
+    name, options = raw.get("name"), raw.get("options") or {}
+    if name not in samplers.names():
+        raise _bad("algorithm", f"unknown algorithm {name!r}: expected one of {samplers.names()}")
+    if not isinstance(options, Mapping):
+        raise _bad("algorithm", "options must be an object")
+    try:
+        filled = samplers.get(name).validate_options(options, space)
+    except ValueError as exc:
+        raise _bad("algorithm", str(exc)) from None
+    return {"name": name, "options": filled}
+
+
+def _early_stopping(raw: Any) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or "rule" not in raw:
+        raise _bad("early_stopping", "must be null or an object with a 'rule'")
+    options = {k: v for k, v in raw.items() if k != "rule"}
+    try:
+        rule = stopping.get(raw["rule"])
+    except (KeyError, TypeError):
+        raise _bad(
+            "early_stopping", f"unknown rule {raw['rule']!r}: expected one of {stopping.names()}"
+        ) from None
+    try:
+        return {"rule": rule.name, **rule.validate_options(options)}
+    except ValueError as exc:
+        raise _bad("early_stopping", str(exc)) from None
+
+
+def _bad(field: str, message: str) -> InvalidRequest:
+    return InvalidRequest(f"{field}: {message}", errors={field: [message]})

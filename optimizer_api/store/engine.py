@@ -1,0 +1,165 @@
+"""Engines and transactions on SQLite or PostgreSQL, with errors turned into domain errors.
+
+A write transaction serializes on the study: on PostgreSQL the caller locks the study
+row (SELECT ... FOR UPDATE); on SQLite the whole file has one writer, so we queue
+writers on an OS file lock before BEGIN IMMEDIATE. Waiting on flock wakes a writer as
+soon as the previous one commits, where SQLite's own busy handler sleeps and polls
+(up to 100 ms a time), which is what makes naive SQLite endpoints slow at the tail.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import time
+from collections.abc import Iterator
+
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from ..errors import StoreUnavailable
+from . import tables
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 10_000
+# PostgreSQL error codes worth retrying: serialization failure, deadlock.
+_RETRYABLE_PG = {"40001", "40P01"}
+
+
+class Store:
+    """Owns the engine of one process (made lazily, and again after a fork)."""
+
+    def __init__(self, url: str):
+        self.url = make_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self._engine: Engine | None = None
+        self._pid: int | None = None
+        if self.is_sqlite and self.url.database in (None, "", ":memory:"):
+            raise ValueError("SQLite needs a file path: sqlite:////abs/path/to/file.db")
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None or self._pid != os.getpid():
+            self._engine = self._make_engine()
+            self._pid = os.getpid()
+        return self._engine
+
+    @property
+    def display_url(self) -> str:
+        return self.url.render_as_string(hide_password=True)
+
+    def _make_engine(self) -> Engine:
+        if not self.is_sqlite:
+            return create_engine(self.url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        engine = create_engine(self.url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn):
+            conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
+
+        return engine
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    # -- transactions ----------------------------------------------------------------
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self._translate(), self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One write transaction; on SQLite, the only writer of the file until it ends."""
+        with self._translate(), self._writer_lock():
+            conn = self.engine.connect()
+            if self.is_sqlite:
+                conn = conn.execution_options(sqlite_begin="BEGIN IMMEDIATE")
+            with conn, conn.begin():
+                yield conn
+
+    def run_write(self, fn, *args, attempts: int = 3, **kwargs):
+        """fn(conn, ...) in a write transaction, retried on PostgreSQL serialization errors."""
+        for attempt in range(attempts):
+            try:
+                with self.write() as conn:
+                    return fn(conn, *args, **kwargs)
+            except _Retryable:
+                if attempt == attempts - 1:
+                    raise StoreUnavailable("the store kept reporting conflicts") from None
+                time.sleep(0.01 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    @contextlib.contextmanager
+    def _writer_lock(self) -> Iterator[None]:
+        if not self.is_sqlite:
+            yield
+            return
+        path = self.url.database + ".lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the lock
+
+    @contextlib.contextmanager
+    def _translate(self) -> Iterator[None]:
+        try:
+            yield
+        except OperationalError as exc:
+            if _pg_code(exc) in _RETRYABLE_PG:
+                raise _Retryable() from exc
+            log.warning("store unavailable: %s", exc.orig)
+            raise StoreUnavailable(f"the store is busy or out of reach: {exc.orig}") from exc
+        except DBAPIError as exc:
+            if _pg_code(exc) in _RETRYABLE_PG:
+                raise _Retryable() from exc
+            if exc.connection_invalidated:
+                raise StoreUnavailable("the connection to the store was lost") from exc
+            raise
+
+    # -- schema ------------------------------------------------------------------------
+    def create_schema(self) -> None:
+        """Create the tables if absent and check the schema version (safe to race)."""
+        with self.write() as conn:
+            if not self.is_sqlite:  # several replicas may start at once
+                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(74023519)")
+            tables.metadata.create_all(conn, checkfirst=True)
+            version = conn.execute(select(tables.schema_version.c.version)).scalar()
+            if version is None:
+                conn.execute(insert(tables.schema_version).values(version=tables.SCHEMA_VERSION))
+            elif version > tables.SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"the database has schema version {version}, newer than this "
+                    f"service's {tables.SCHEMA_VERSION}: upgrade the service"
+                )
+
+    def ping(self) -> None:
+        """Raise StoreUnavailable unless the store answers a query."""
+        with self.read() as conn:
+            conn.exec_driver_sql("SELECT 1")
+
+
+class _Retryable(Exception):
+    """A PostgreSQL serialization failure or deadlock: the transaction may be retried."""
+
+
+def _pg_code(exc: DBAPIError) -> str | None:
+    return getattr(getattr(exc, "orig", None), "sqlstate", None)

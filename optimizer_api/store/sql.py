@@ -1,0 +1,297 @@
+"""Queries. Each takes an open connection: transactions belong to the service."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, and_, case, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..domain import Direction, Study, Trial, TrialState
+from .tables import idempotency_keys, intermediate_values, studies, trials
+
+RUNNING, EXPIRED = TrialState.RUNNING.value, TrialState.EXPIRED.value
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"), allow_nan=False)
+
+
+def _loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def effective_state(now: float):
+    """A running trial whose lease lapsed is expired, whether or not a write marked it."""
+    return case(
+        (and_(trials.c.state == RUNNING, trials.c.lease_expires_at < now), EXPIRED),
+        else_=trials.c.state,
+    )
+
+
+# -- studies -------------------------------------------------------------------------
+def _study(row) -> Study:
+    return Study(
+        id=row.id,
+        name=row.name,
+        definition=json.loads(row.definition),
+        seed=row.seed,
+        next_number=row.next_number,
+        grid_cursor=row.grid_cursor,
+        sampler_state=_loads(row.sampler_state),
+        created_at=row.created_at,
+    )
+
+
+def insert_study(conn: Connection, name: str, definition: dict, seed: int, now: float) -> int:
+    result = conn.execute(
+        insert(studies).values(
+            name=name, definition=dumps(definition), seed=seed, next_number=0,
+            grid_cursor=0, created_at=now,
+        )
+    )
+    return result.inserted_primary_key[0]
+
+
+def get_study(conn: Connection, study_id: int, *, lock: bool = False) -> Study | None:
+    query = select(studies).where(studies.c.id == study_id)
+    row = conn.execute(query.with_for_update() if lock else query).first()
+    return _study(row) if row else None
+
+
+def find_study(conn: Connection, name: str) -> Study | None:
+    row = conn.execute(select(studies).where(studies.c.name == name)).first()
+    return _study(row) if row else None
+
+
+def list_studies(conn: Connection) -> list[Study]:
+    return [_study(r) for r in conn.execute(select(studies).order_by(studies.c.id))]
+
+
+def update_study(conn: Connection, study_id: int, **values: Any) -> None:
+    if "sampler_state" in values:
+        values["sampler_state"] = dumps(values["sampler_state"])
+    conn.execute(update(studies).where(studies.c.id == study_id).values(**values))
+
+
+def delete_study(conn: Connection, study_id: int) -> bool:
+    ids = select(trials.c.id).where(trials.c.study_id == study_id).scalar_subquery()
+    conn.execute(delete(intermediate_values).where(intermediate_values.c.trial_id.in_(ids)))
+    conn.execute(delete(trials).where(trials.c.study_id == study_id))
+    return conn.execute(delete(studies).where(studies.c.id == study_id)).rowcount > 0
+
+
+# -- trials --------------------------------------------------------------------------
+def _trial(row, intermediate: dict[int, float] | None = None, now: float | None = None) -> Trial:
+    state = row.state
+    if now is not None and state == RUNNING and row.lease_expires_at < now:
+        state = EXPIRED
+    return Trial(
+        id=row.id, number=row.number, state=TrialState(state), params=json.loads(row.params),
+        value=row.value, intermediate=intermediate or {}, grid_index=row.grid_index,
+        study_id=row.study_id, reason=row.reason, worker_id=row.worker_id,
+        external=bool(row.external), info=_loads(row.info), created_at=row.created_at,
+        finished_at=row.finished_at, lease_expires_at=row.lease_expires_at,
+    )
+
+
+def insert_trial(conn: Connection, **values: Any) -> int:
+    values["params"] = dumps(values["params"])
+    values["info"] = None if values.get("info") is None else dumps(values["info"])
+    return conn.execute(insert(trials).values(**values)).inserted_primary_key[0]
+
+
+def update_trial(conn: Connection, trial_id: int, **values: Any) -> None:
+    conn.execute(update(trials).where(trials.c.id == trial_id).values(**values))
+
+
+def get_trial(
+    conn: Connection, study_id: int, trial_id: int, now: float, *, lock: bool = False
+) -> Trial | None:
+    query = select(trials).where(trials.c.id == trial_id, trials.c.study_id == study_id)
+    row = conn.execute(query.with_for_update() if lock else query).first()
+    if row is None:
+        return None
+    return _trial(row, intermediate_of(conn, [row.id]).get(row.id), now)
+
+
+def expire_lapsed(conn: Connection, study_id: int, now: float) -> None:
+    conn.execute(
+        update(trials)
+        .where(
+            trials.c.study_id == study_id,
+            trials.c.state == RUNNING,
+            trials.c.lease_expires_at < now,
+        )
+        .values(state=EXPIRED, finished_at=trials.c.lease_expires_at)
+    )
+
+
+def state_counts(conn: Connection, study_id: int, now: float) -> dict[str, int]:
+    state = effective_state(now)
+    rows = conn.execute(
+        select(state, func.count()).where(trials.c.study_id == study_id).group_by(state)
+    )
+    counts = {s.value: 0 for s in TrialState}
+    counts.update({s: n for s, n in rows})
+    return counts
+
+
+def list_trials(
+    conn: Connection,
+    study_id: int,
+    now: float,
+    *,
+    states: Sequence[str] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    with_intermediate: bool = True,
+) -> list[Trial]:
+    query = select(trials).where(trials.c.study_id == study_id).order_by(trials.c.number)
+    if states:
+        query = query.where(effective_state(now).in_(list(states)))
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    rows = conn.execute(query).all()
+    inter = intermediate_of(conn, [r.id for r in rows]) if with_intermediate else {}
+    return [_trial(r, inter.get(r.id), now) for r in rows]
+
+
+def count_trials(conn: Connection, study_id: int, now: float, states=None) -> int:
+    query = select(func.count()).select_from(trials).where(trials.c.study_id == study_id)
+    if states:
+        query = query.where(effective_state(now).in_(list(states)))
+    return conn.execute(query).scalar_one()
+
+
+def running_of_worker(conn: Connection, study_id: int, worker_id: str, now: float) -> list[Trial]:
+    rows = conn.execute(
+        select(trials)
+        .where(
+            trials.c.study_id == study_id,
+            trials.c.worker_id == worker_id,
+            trials.c.state == RUNNING,
+            trials.c.lease_expires_at >= now,
+        )
+        .order_by(trials.c.number)
+    ).all()
+    inter = intermediate_of(conn, [r.id for r in rows])
+    return [_trial(r, inter.get(r.id), now) for r in rows]
+
+
+def best_trial(conn: Connection, study_id: int, direction: Direction) -> Trial | None:
+    order = trials.c.value.asc() if direction is Direction.MINIMIZE else trials.c.value.desc()
+    row = conn.execute(
+        select(trials)
+        .where(trials.c.study_id == study_id, trials.c.state == TrialState.COMPLETED.value)
+        .order_by(order, trials.c.number)
+        .limit(1)
+    ).first()
+    return _trial(row, intermediate_of(conn, [row.id]).get(row.id)) if row else None
+
+
+def requeueable_grid_indices(
+    conn: Connection, study_id: int, max_retries: int, now: float, limit: int
+) -> list[int]:
+    """Grid points whose every attempt failed or expired, with retries left, lowest first."""
+    state = effective_state(now)
+    lost = (TrialState.FAILED.value, EXPIRED)
+    candidates = (
+        select(trials.c.grid_index)
+        .where(trials.c.study_id == study_id, state.in_(lost), trials.c.grid_index.is_not(None))
+        .scalar_subquery()
+    )
+    alive = func.sum(case((state.in_(lost), 0), else_=1))
+    rows = conn.execute(
+        select(trials.c.grid_index)
+        .where(trials.c.study_id == study_id, trials.c.grid_index.in_(candidates))
+        .group_by(trials.c.grid_index)
+        .having(and_(alive == 0, func.count() <= max_retries))
+        .order_by(trials.c.grid_index)
+        .limit(limit)
+    )
+    return [r[0] for r in rows]
+
+
+# -- intermediate values -------------------------------------------------------------
+def intermediate_of(conn: Connection, trial_ids: Iterable[int]) -> dict[int, dict[int, float]]:
+    ids = list(trial_ids)
+    out: dict[int, dict[int, float]] = {}
+    for chunk in (ids[i : i + 900] for i in range(0, len(ids), 900)):
+        rows = conn.execute(
+            select(intermediate_values)
+            .where(intermediate_values.c.trial_id.in_(chunk))
+            .order_by(intermediate_values.c.trial_id, intermediate_values.c.step)
+        )
+        for r in rows:
+            out.setdefault(r.trial_id, {})[r.step] = r.value
+    return out
+
+
+def insert_intermediate(conn: Connection, trial_id: int, step: int, value: float) -> None:
+    conn.execute(insert(intermediate_values).values(trial_id=trial_id, step=step, value=value))
+
+
+def all_curves(conn: Connection, study_id: int, now: float) -> list[Trial]:
+    """Every trial with its curve, for rules and samplers that need the history."""
+    return list_trials(conn, study_id, now)
+
+
+# -- idempotency keys ----------------------------------------------------------------
+def _insert_ignoring_conflict(conn: Connection, table, **values):
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
+
+
+def claim_key(conn: Connection, scope: str, key: str, fingerprint: str, now: float):
+    """Insert the key as in flight; return None if new, else the existing row."""
+    result = _insert_ignoring_conflict(
+        conn, idempotency_keys, scope=scope, key=key, fingerprint=fingerprint, created_at=now
+    )
+    if result.rowcount == 1:
+        return None
+    return conn.execute(
+        select(idempotency_keys).where(
+            idempotency_keys.c.scope == scope, idempotency_keys.c.key == key
+        )
+    ).first()
+
+
+def retake_key(conn: Connection, scope: str, key: str, now: float, stale_before: float) -> bool:
+    """Take over an in-flight key whose holder died; True when taken."""
+    result = conn.execute(
+        update(idempotency_keys)
+        .where(
+            idempotency_keys.c.scope == scope,
+            idempotency_keys.c.key == key,
+            idempotency_keys.c.status_code.is_(None),
+            idempotency_keys.c.created_at < stale_before,
+        )
+        .values(created_at=now)
+    )
+    return result.rowcount == 1
+
+
+def finish_key(conn: Connection, scope: str, key: str, status: int, response: str) -> None:
+    conn.execute(
+        update(idempotency_keys)
+        .where(idempotency_keys.c.scope == scope, idempotency_keys.c.key == key)
+        .values(status_code=status, response=response)
+    )
+
+
+def release_key(conn: Connection, scope: str, key: str) -> None:
+    conn.execute(
+        delete(idempotency_keys).where(
+            idempotency_keys.c.scope == scope,
+            idempotency_keys.c.key == key,
+            idempotency_keys.c.status_code.is_(None),
+        )
+    )
+
+
+def purge_keys(conn: Connection, before: float) -> None:
+    conn.execute(delete(idempotency_keys).where(idempotency_keys.c.created_at < before))
+

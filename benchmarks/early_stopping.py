@@ -1,0 +1,396 @@
+"""Early stopping on real learning curves: epochs saved against final quality.
+
+An sklearn MLPClassifier is trained epoch by epoch (`partial_fit`) on `load_digits`;
+validation accuracy is reported after every epoch. 60 trials per study are simulated
+sequentially: the sampler (ours, in-process through SamplerContext) suggests, the trial
+reports its curve, a stopping arm may stop it, and the client then ends it as `pruned`
+with its last value (the service's contract). Every configuration's full curve is
+computed once and cached, so all arms see identical curves and the benchmark is cheap.
+
+Arms: no stopping; each of our rules with its defaults; Optuna's MedianPruner and
+SuccessiveHalvingPruner (defaults, and with our options). For the samplers that read
+history we also compare passing pruned trials to the sampler (value = last intermediate
+value) against leaving them out.
+
+Tuning seeds (for choosing defaults, `--tune`) and test seeds (the reported table) are
+disjoint. Run: /work/bench-venv/bin/python benchmarks/early_stopping.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import sys
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from optimizer_api import samplers, stopping
+from optimizer_api.domain import Direction, Trial, TrialState
+from optimizer_api.samplers import SamplerContext
+from optimizer_api.space import Space
+
+EPOCHS = 30
+N_TRIALS = 60
+TEST_SEEDS = list(range(10))
+TUNE_SEEDS = list(range(100, 106))
+RESULTS = Path(__file__).parent / "results"
+CACHE = RESULTS / "early_stopping.curves.json"
+SPACE = Space.from_dict(
+    {
+        "learning_rate_init": {"type": "float", "low": 1e-5, "high": 1e-1, "log": True},
+        "alpha": {"type": "float", "low": 1e-6, "high": 1e-1, "log": True},
+        "hidden_units": {"type": "int", "low": 16, "high": 256, "step": 16},
+        "batch_size": {"type": "categorical", "choices": [16, 32, 64, 128]},
+    }
+)
+MAX = Direction.MAXIMIZE
+
+
+# --- learning curves -----------------------------------------------------------------
+
+
+def _data():
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    x, y = load_digits(return_X_y=True)
+    return train_test_split(x / 16.0, y, test_size=0.3, random_state=0, stratify=y)
+
+
+def train_curve(params: dict) -> list[float]:
+    """Validation accuracy after each of EPOCHS epochs of one configuration."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    x_tr, x_va, y_tr, y_va = _data()
+    model = MLPClassifier(
+        hidden_layer_sizes=(params["hidden_units"],),
+        batch_size=params["batch_size"],
+        learning_rate_init=params["learning_rate_init"],
+        alpha=params["alpha"],
+        random_state=0,
+    )
+    accuracies = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for _ in range(EPOCHS):
+            model.partial_fit(x_tr, y_tr, classes=np.arange(10))
+            accuracies.append(round(float(model.score(x_va, y_va)), 6))
+    return accuracies
+
+
+def key(params: dict) -> str:
+    return json.dumps(params, sort_keys=True)
+
+
+class Curves:
+    """Every configuration's full curve, computed once."""
+
+    def __init__(self, known: dict[str, list[float]] | None = None):
+        self.known = dict(known or {})
+        self.new: dict[str, list[float]] = {}
+
+    def __call__(self, params: dict) -> list[float]:
+        k = key(params)
+        if k not in self.known:
+            self.known[k] = self.new[k] = train_curve(params)
+        return self.known[k]
+
+
+def load_cache() -> dict[str, list[float]]:
+    return json.loads(CACHE.read_text()) if CACHE.exists() else {}
+
+
+# --- stopping arms -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One way of stopping trials: ours (rule + options), Optuna's (a pruner), or none."""
+
+    name: str
+    rule: str | None = None
+    options: dict | None = None
+    optuna: tuple | None = None  # (pruner class name, kwargs)
+    pruned_to_sampler: bool = True
+    rule_sees_pruned: bool = True  # False: the rule is shown completed trials only
+
+
+class OursStopper:
+    def __init__(self, arm: Arm):
+        self.rule = stopping.get(arm.rule)
+        self.options = self.rule.validate_options(arm.options or {})
+        self.sees_pruned = arm.rule_sees_pruned
+
+    def start(self, number: int) -> None:
+        self.number = number
+
+    def report(self, curve: dict[int, float], history: list[Trial]) -> bool:
+        me = Trial(self.number, self.number, TrialState.RUNNING, {}, intermediate=curve)
+        if not self.sees_pruned:
+            history = [t for t in history if t.state is TrialState.COMPLETED]
+        return self.rule.should_stop(me, history, MAX, self.options).stop
+
+    def finish(self, pruned: bool, value: float) -> None:
+        pass
+
+
+class OptunaStopper:
+    """Optuna's pruner fed the same reports; its own sampler is never used."""
+
+    def __init__(self, arm: Arm):
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        cls, kwargs = arm.optuna
+        pruner = getattr(optuna.pruners, cls)(**kwargs)
+        self.study = optuna.create_study(direction="maximize", pruner=pruner)
+
+    def start(self, number: int) -> None:
+        self.trial = self.study.ask()
+
+    def report(self, curve: dict[int, float], history: list[Trial]) -> bool:
+        step = max(curve)
+        self.trial.report(curve[step], step)
+        return self.trial.should_prune()
+
+    def finish(self, pruned: bool, value: float) -> None:
+        import optuna
+
+        state = optuna.trial.TrialState.PRUNED if pruned else optuna.trial.TrialState.COMPLETE
+        self.study.tell(self.trial, None if pruned else value, state=state)
+
+
+class NoStopper:
+    def start(self, number: int) -> None:
+        pass
+
+    def report(self, curve, history) -> bool:
+        return False
+
+    def finish(self, pruned: bool, value: float) -> None:
+        pass
+
+
+def stopper(arm: Arm):
+    if arm.rule:
+        return OursStopper(arm)
+    return OptunaStopper(arm) if arm.optuna else NoStopper()
+
+
+# --- one simulated study -------------------------------------------------------------
+
+
+def sampler_view(history: list[Trial], arm: Arm) -> list[Trial]:
+    """What the sampler is given: pruned trials (value = last value) or not."""
+    return [t for t in history if arm.pruned_to_sampler or t.state is not TrialState.PRUNED]
+
+
+def simulate(sampler_name: str, seed: int, arm: Arm, curves: Curves) -> dict:
+    """Run one study of N_TRIALS sequential trials; its epochs and best final accuracy."""
+    sampler = samplers.get(sampler_name)
+    options = sampler.validate_options({}, SPACE)
+    stop = stopper(arm)
+    history: list[Trial] = []
+    epochs, state = 0, None
+    for number in range(N_TRIALS):
+        ctx = SamplerContext(SPACE, MAX, seed, [number], options, sampler_view(history, arm), state)
+        proposal = sampler.suggest(ctx)
+        state = proposal.state if proposal.state is not None else state
+        params = proposal.suggestions[0].params
+        full = curves(params)
+        stop.start(number)
+        reported: dict[int, float] = {}
+        pruned = False
+        for step, value in enumerate(full, start=1):
+            reported[step] = value
+            epochs += 1
+            if step < EPOCHS and stop.report(dict(reported), history):
+                pruned = True
+                break
+        value = reported[max(reported)]
+        stop.finish(pruned, value)
+        trial_state = TrialState.PRUNED if pruned else TrialState.COMPLETED
+        history.append(Trial(number, number, trial_state, params, value, reported))
+    finals = [t.value for t in history if t.state is TrialState.COMPLETED]
+    return {
+        "epochs": epochs,
+        "best": max(finals) if finals else math.nan,
+        "pruned": sum(t.state is TrialState.PRUNED for t in history),
+    }
+
+
+# --- the arms, runs and tables -------------------------------------------------------
+
+
+def arms(sampler_name: str) -> list[Arm]:
+    """The arms compared for one sampler (pruned-trial variants only where history counts)."""
+    med = stopping.get("median").validate_options({})
+    asha = stopping.get("asha").validate_options({"max_resource": EPOCHS})
+    result = [
+        Arm("none"),
+        Arm("median", "median", med),
+        Arm("asha", "asha", asha),
+        Arm("patience", "patience", {}),
+        Arm("threshold", "threshold", {"bound": 0.9, "min_step": 10}),
+        Arm("optuna-median", optuna=("MedianPruner", {})),
+        Arm(
+            "optuna-median-matched",
+            optuna=(
+                "MedianPruner",
+                {"n_startup_trials": med["min_trials"], "n_warmup_steps": med["min_steps"]},
+            ),
+        ),
+        Arm("optuna-sha", optuna=("SuccessiveHalvingPruner", {})),
+        Arm(
+            "optuna-sha-matched",
+            optuna=(
+                "SuccessiveHalvingPruner",
+                {
+                    "min_resource": asha["min_resource"],
+                    "reduction_factor": asha["reduction_factor"],
+                },
+            ),
+        ),
+    ]
+    if samplers.get(sampler_name).needs_history:
+        result += [
+            replace(a, name=f"{a.name}/pruned-excluded", pruned_to_sampler=False)
+            for a in result
+            if a.name in ("median", "asha", "optuna-median", "optuna-sha")
+        ]
+    return result
+
+
+def tuning_arms() -> list[Arm]:
+    """A grid of our median and ASHA options, to choose defaults on the tuning seeds."""
+    grid = [Arm("none")]
+    for min_steps in (0, 1, 3, 5, 8):
+        for min_trials in (1, 3, 5, 10):
+            opts = {"min_steps": min_steps, "min_trials": min_trials}
+            grid.append(Arm(f"median {opts}", "median", opts))
+            grid.append(Arm(f"median-completed {opts}", "median", opts, rule_sees_pruned=False))
+    for min_resource in (1, 2, 3, 5):
+        for eta in (2, 3, 4):
+            opts = {"min_resource": min_resource, "reduction_factor": eta, "max_resource": EPOCHS}
+            grid.append(Arm(f"asha {opts}", "asha", opts))
+    grid += [Arm(f"patience {p}", "patience", {"patience": p}) for p in (3, 5, 8)]
+    return grid
+
+
+def run_group(task: tuple) -> tuple[list[dict], dict]:
+    """All arms of one (sampler, seed): one process, one curve cache."""
+    sampler_name, seed, group, known = task
+    curves = Curves(known)
+    rows = []
+    for arm in group:
+        t0 = time.perf_counter()
+        row = simulate(sampler_name, seed, arm, curves)
+        rows.append(
+            row
+            | {
+                "sampler": sampler_name,
+                "seed": seed,
+                "arm": arm.name,
+                "seconds": time.perf_counter() - t0,
+            }
+        )
+    return rows, curves.new
+
+
+def run_all(tasks: list[tuple], workers: int) -> list[dict]:
+    known = load_cache()
+    rows: list[dict] = []
+    jobs = [(s, seed, group, known) for s, seed, group in tasks]
+    with ProcessPoolExecutor(workers) as pool:
+        for group_rows, new in pool.map(run_group, jobs):
+            rows += group_rows
+            known.update(new)
+            print(f"  {group_rows[0]['sampler']} seed {group_rows[0]['seed']} done", flush=True)
+    CACHE.write_text(json.dumps(known, separators=(",", ":")))
+    return rows
+
+
+def summarize(rows: list[dict]) -> list[dict]:
+    """Per (sampler, arm): mean epochs, mean best, and paired differences with `none`."""
+    base = {(r["sampler"], r["seed"]): r for r in rows if r["arm"] == "none"}
+    out = []
+    for sampler_name, arm in dict.fromkeys((r["sampler"], r["arm"]) for r in rows):
+        mine = [r for r in rows if r["sampler"] == sampler_name and r["arm"] == arm]
+        ratio = [r["epochs"] / base[(sampler_name, r["seed"])]["epochs"] for r in mine]
+        diff = [100 * (r["best"] - base[(sampler_name, r["seed"])]["best"]) for r in mine]
+        out.append(
+            {
+                "sampler": sampler_name,
+                "arm": arm,
+                "seeds": len(mine),
+                "epochs": statistics.mean(r["epochs"] for r in mine),
+                "epochs_ratio": statistics.mean(ratio),
+                "best": statistics.mean(r["best"] for r in mine),
+                "best_diff_pp": statistics.mean(diff),
+                "worst_diff_pp": min(diff),
+                "pruned": statistics.mean(r["pruned"] for r in mine),
+                "seconds_median": statistics.median(r["seconds"] for r in mine),
+            }
+        )
+    return out
+
+
+def markdown(summary: list[dict], title: str) -> str:
+    lines = [
+        f"### {title}",
+        "",
+        "| sampler | arm | seeds | epochs | epochs / none | best final acc | vs none (pp) "
+        "| worst seed (pp) | pruned trials |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for s in summary:
+        lines.append(
+            f"| {s['sampler']} | {s['arm']} | {s['seeds']} | {s['epochs']:.0f} "
+            f"| {s['epochs_ratio']:.2f} | {s['best']:.4f} | {s['best_diff_pp']:+.2f} "
+            f"| {s['worst_diff_pp']:+.2f} | {s['pruned']:.1f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tune", action="store_true", help="option grid on the tuning seeds")
+    parser.add_argument("--quick", action="store_true", help="3 seeds, random sampler only")
+    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    args = parser.parse_args(argv)
+    if args.tune:
+        tasks = [("random", seed, tuning_arms()) for seed in TUNE_SEEDS]
+        summary = summarize(run_all(tasks, args.workers))
+        print(markdown(summary, f"Tuning seeds {TUNE_SEEDS}, random sampler"))
+        return
+    names = ["random"] + (["bayesian"] if "bayesian" in samplers.names() and not args.quick else [])
+    seeds = TEST_SEEDS[:3] if args.quick else TEST_SEEDS
+    tasks = [
+        (name, seed, arms(name))
+        for name in names
+        for seed in (seeds if name == "random" else seeds[:5])
+    ]
+    t0 = time.perf_counter()
+    rows = run_all(tasks, args.workers)
+    summary = summarize(rows)
+    table = markdown(summary, f"Test seeds, {N_TRIALS} trials of up to {EPOCHS} epochs")
+    print(table, f"\n{time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    if not args.quick:
+        meta = {"epochs": EPOCHS, "trials": N_TRIALS, "space": SPACE.to_dict()}
+        (RESULTS / "early_stopping.json").write_text(
+            json.dumps({"setup": meta, "summary": summary, "runs": rows}, indent=1)
+        )
+        (RESULTS / "early_stopping.md").write_text(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -16,8 +16,8 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(_config.load(config))
     app.json.sort_keys = False  # keep the order users gave (it is the grid order)
-    store = Store(app.config["DATABASE_URL"])
-    store.create_schema()
+    store = Store(app.config["DATABASE_URL"], busy_timeout_ms=app.config["BUSY_TIMEOUT_MS"])
+    store.try_create_schema()
     store.dispose()  # no connection may outlive a fork: each process opens its own
     app.extensions["optimizer"] = Service(store)
     api.init_app(app)

@@ -20,6 +20,8 @@ def load(overrides: dict | None = None) -> dict:
     config = {
         "DATABASE_URL": default_database_url(),
         "MAX_CONTENT_LENGTH": 1024 * 1024,  # bodies beyond 1 MiB get a 413
+        # How long a SQLite writer waits for the file before answering 503.
+        "BUSY_TIMEOUT_MS": int(os.environ.get("OPTIMIZER_BUSY_TIMEOUT_MS", 10_000)),
     }
     config.update(overrides or {})
     return config

@@ -33,8 +33,10 @@ _RETRYABLE_PG = {"40001", "40P01"}
 class Store:
     """Owns the engine of one process (made lazily, and again after a fork)."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS):
         self.url = make_url(url)
+        self.busy_timeout_ms = busy_timeout_ms
+        self._schema_ready = False
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self._engine: Engine | None = None
         self._pid: int | None = None
@@ -55,14 +57,15 @@ class Store:
     def _make_engine(self) -> Engine:
         if not self.is_sqlite:
             return create_engine(self.url, pool_pre_ping=True, pool_size=5, max_overflow=5)
-        engine = create_engine(self.url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        busy = self.busy_timeout_ms
+        engine = create_engine(self.url, connect_args={"timeout": busy / 1000})
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn, _record):
             dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cur.execute(f"PRAGMA busy_timeout={busy}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=FULL")
             cur.close()
@@ -81,12 +84,14 @@ class Store:
     # -- transactions ----------------------------------------------------------------
     @contextlib.contextmanager
     def read(self) -> Iterator[Connection]:
+        self._ensure_schema()
         with self._translate(), self.engine.connect() as conn, conn.begin():
             yield conn
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Connection]:
         """One write transaction; on SQLite, the only writer of the file until it ends."""
+        self._ensure_schema()
         with self._translate(), self._writer_lock():
             conn = self.engine.connect()
             if self.is_sqlite:
@@ -136,8 +141,28 @@ class Store:
             raise
 
     # -- schema ------------------------------------------------------------------------
+    def _ensure_schema(self) -> None:
+        if not self._schema_ready:
+            self.create_schema()
+
+    def try_create_schema(self) -> bool:
+        """Create the schema now if the store answers; otherwise on first use. True if done."""
+        try:
+            self.create_schema()
+        except StoreUnavailable as exc:
+            log.warning("store not reachable at start (%s); will retry on first request", exc)
+        return self._schema_ready
+
     def create_schema(self) -> None:
         """Create the tables if absent and check the schema version (safe to race)."""
+        self._schema_ready = True  # set first: write() below must not recurse
+        try:
+            self._create_schema()
+        except BaseException:
+            self._schema_ready = False
+            raise
+
+    def _create_schema(self) -> None:
         with self.write() as conn:
             if not self.is_sqlite:  # several replicas may start at once
                 conn.exec_driver_sql("SELECT pg_advisory_xact_lock(74023519)")

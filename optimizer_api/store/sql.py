@@ -242,15 +242,17 @@ def all_curves(conn: Connection, study_id: int, now: float) -> list[Trial]:
 # -- idempotency keys ----------------------------------------------------------------
 def _insert_ignoring_conflict(conn: Connection, table, **values):
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
+    statement = dialect.insert(table).values(**values).on_conflict_do_nothing()
+    # rowcount is not reliable here on every driver: RETURNING says whether a row went in.
+    return conn.execute(statement.returning(*table.primary_key.columns)).first() is not None
 
 
 def claim_key(conn: Connection, scope: str, key: str, fingerprint: str, now: float):
     """Insert the key as in flight; return None if new, else the existing row."""
-    result = _insert_ignoring_conflict(
+    inserted = _insert_ignoring_conflict(
         conn, idempotency_keys, scope=scope, key=key, fingerprint=fingerprint, created_at=now
     )
-    if result.rowcount == 1:
+    if inserted:
         return None
     return conn.execute(
         select(idempotency_keys).where(

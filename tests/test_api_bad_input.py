@@ -1,0 +1,133 @@
+"""Malformed requests get a 4xx problem+json naming the field, and change nothing stored."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .contract import validate
+
+SPACE = {"x": {"type": "float", "low": 0, "high": 1}, "c": {"type": "categorical",
+                                                            "choices": ["a", "b"]}}
+
+
+@pytest.fixture
+def study(http):
+    r = http.post("/v1/studies", json={"name": "s", "space": SPACE, "seed": 1})
+    assert r.status_code == 201
+    sid = r.json["id"]
+    trial = http.post(f"/v1/studies/{sid}/suggest", json={"count": 1}).json["trials"][0]
+    done = http.post(f"/v1/studies/{sid}/suggest", json={"count": 1}).json["trials"][0]
+    assert http.post(f"/v1/studies/{sid}/observe",
+                     json={"trial_id": done["id"], "value": 0.5}).status_code == 200
+    return {"id": sid, "running": trial["id"], "done": done["id"]}
+
+
+def snapshot(http):
+    """Everything stored, as the API shows it."""
+    studies = http.get("/v1/studies").json["studies"]
+    trials = {s["id"]: http.get(f"/v1/studies/{s['id']}/trials").json for s in studies}
+    return json.dumps([studies, trials], sort_keys=True)
+
+
+def _bad(study):
+    sid, run, done = study["id"], study["running"], study["done"]
+    obs, sug = f"/v1/studies/{sid}/observe", f"/v1/studies/{sid}/suggest"
+    j = "application/json"
+    space = {"x": {"type": "float", "low": 0, "high": 1}}
+    return [
+        # (name, method, path, raw body, content type, expected status, field named)
+        ("bad json", "POST", sug, b"{count: 1", j, 400, None),
+        ("json array", "POST", sug, b"[1, 2]", j, 400, None),
+        ("not json content type", "POST", sug, b"count=1", "text/plain", 415, None),
+        ("NaN literal", "POST", obs, b'{"trial_id": %d, "value": NaN}' % run, j, 400, None),
+        ("Infinity literal", "POST", obs, b'{"trial_id": %d, "value": -Infinity}' % run, j, 400,
+         None),
+        ("huge number", "POST", obs, b'{"trial_id": %d, "value": 1e999}' % run, j, 422, "value"),
+        ("bad utf-8", "POST", sug, b'{"worker_id": "\xff\xfe"}', j, 400, None),
+        ("count as string", "POST", sug, {"count": "2"}, j, 422, "count"),
+        ("count zero", "POST", sug, {"count": 0}, j, 422, "count"),
+        ("count bool", "POST", sug, {"count": True}, j, 422, "count"),
+        ("unknown suggest field", "POST", sug, {"cnt": 1}, j, 422, "cnt"),
+        ("value as string", "POST", obs, {"trial_id": run, "value": "0.5"}, j, 422, "value"),
+        ("value missing", "POST", obs, {"trial_id": run}, j, 422, "value"),
+        ("step negative", "POST", obs, {"trial_id": run, "value": 1, "step": -1}, j, 422, "step"),
+        ("step float", "POST", obs, {"trial_id": run, "value": 1, "step": 1.5}, j, 422, "step"),
+        ("failed false", "POST", obs, {"trial_id": run, "failed": False}, j, 422, "failed"),
+        ("failed with value", "POST", obs, {"trial_id": run, "failed": True, "value": 1}, j, 422,
+         "value"),
+        ("unknown trial", "POST", obs, {"trial_id": 99999, "value": 1}, j, 404, "trial_id"),
+        ("second final value", "POST", obs, {"trial_id": done, "value": 0.7}, j, 409,
+         "trial_id"),
+        ("external out of space", "POST", obs, {"params": {"x": 2, "c": "a"}, "value": 1}, j,
+         422, "params"),
+        ("external unknown choice", "POST", obs, {"params": {"x": 0.5, "c": "z"}, "value": 1}, j,
+         422, "params"),
+        ("external missing param", "POST", obs, {"params": {"x": 0.5}, "value": 1}, j, 422,
+         "params"),
+        ("unknown study suggest", "POST", "/v1/studies/999/suggest", {}, j, 404, None),
+        ("unknown study get", "GET", "/v1/studies/999", None, None, 404, None),
+        ("oversized body", "POST", sug, b'{"worker_id": "' + b"x" * (2 << 20) + b'"}', j, 413,
+         None),
+        ("study without space", "POST", "/v1/studies", {"name": "t"}, j, 422, "space"),
+        ("low >= high", "POST", "/v1/studies", {"name": "t", "space": {
+            "x": {"type": "float", "low": 1, "high": 1}}}, j, 422, "space"),
+        ("log with low <= 0", "POST", "/v1/studies", {"name": "t", "space": {
+            "x": {"type": "float", "low": 0, "high": 1, "log": True}}}, j, 422, "space"),
+        ("step not dividing", "POST", "/v1/studies", {"name": "t", "space": {
+            "x": {"type": "int", "low": 0, "high": 10, "step": 3}}}, j, 422, "space"),
+        ("duplicate choices", "POST", "/v1/studies", {"name": "t", "space": {
+            "c": {"type": "categorical", "choices": [1, 1.0]}}}, j, 422, "space"),
+        ("empty choices", "POST", "/v1/studies", {"name": "t", "space": {
+            "c": {"type": "categorical", "choices": []}}}, j, 422, "space"),
+        ("unknown type", "POST", "/v1/studies", {"name": "t", "space": {
+            "x": {"type": "complex", "low": 0, "high": 1}}}, j, 422, "space"),
+        ("unknown param key", "POST", "/v1/studies", {"name": "t", "space": {
+            "x": {"type": "float", "low": 0, "high": 1, "scale": "log"}}}, j, 422, "space"),
+        ("unknown algorithm", "POST", "/v1/studies", {"name": "t", "space": space,
+                                                      "algorithm": "annealing"}, j, 422,
+         "algorithm"),
+        ("bad grid option", "POST", "/v1/studies", {"name": "t", "space": space, "algorithm": {
+            "name": "grid", "options": {"grid_points": 0}}}, j, 422, "algorithm"),
+        ("direction", "POST", "/v1/studies", {"name": "t", "space": space,
+                                              "direction": "up"}, j, 422, "direction"),
+        ("same name other definition", "POST", "/v1/studies", {"name": "s", "space": space}, j,
+         409, "name"),
+        ("max_trials zero", "POST", "/v1/studies", {"name": "t", "space": space,
+                                                    "max_trials": 0}, j, 422, "max_trials"),
+        ("unknown rule", "POST", "/v1/studies", {"name": "t", "space": space,
+                                                 "early_stopping": {"rule": "x"}}, j, 422,
+         "early_stopping"),
+        ("bad state filter", "GET", f"/v1/studies/{sid}/trials?state=done", None, None, 422,
+         "state"),
+        ("heartbeat finished trial", "POST", f"/v1/studies/{sid}/trials/{done}/heartbeat", {}, j,
+         409, None),
+        ("idempotency key too long", "POST", sug, {}, j, 422, "Idempotency-Key"),
+    ]
+
+
+def test_at_least_twenty_distinct_malformed_requests_are_rejected_cleanly(http, study):
+    cases = _bad(study)
+    assert len(cases) >= 20
+    before = snapshot(http)
+    for name, method, path, body, ctype, status, field in cases:
+        data = body if isinstance(body, bytes) or body is None else json.dumps(body)
+        headers = {"Idempotency-Key": "k" * 300} if "idempotency" in name else {}
+        r = http.open(path, method=method, data=data, content_type=ctype, headers=headers)
+        assert r.status_code == status, (name, r.status_code, r.data[:300])
+        assert r.mimetype == "application/problem+json", name
+        problem = r.get_json()
+        assert problem["status"] == status and problem["title"] and problem["detail"], name
+        if field is not None:
+            assert field in problem.get("errors", {}), (name, problem)
+        validate(method, path.split("?")[0], status, r.content_type, problem)
+        assert snapshot(http) == before, f"{name} changed the store"
+
+
+def test_unknown_route_and_method_are_problems(http):
+    r = http.get("/v2/nothing")
+    assert r.status_code == 404 and r.mimetype == "application/problem+json"
+    r = http.put("/v1/studies")
+    assert r.status_code == 405 and r.mimetype == "application/problem+json"
+    assert "POST" in r.headers["Allow"]

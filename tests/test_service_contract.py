@@ -1,0 +1,257 @@
+"""The use cases against each store: every test runs on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from optimizer_api.errors import Conflict, InvalidRequest, NotFound
+from optimizer_api.service import Idempotency, Service
+from optimizer_api.store import Store
+
+SPACE = {"x": {"type": "float", "low": -1, "high": 1}, "k": {"type": "int", "low": 1, "high": 4}}
+
+
+class Clock:
+    def __init__(self, now: float = 1_000_000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def svc(db_url, clock):
+    store = Store(db_url)
+    store.create_schema()
+    yield Service(store, clock)
+    store.dispose()
+
+
+def make(svc, name="s", **spec):
+    view, created = svc.create_study({"name": name, "space": SPACE, **spec})
+    return view.study.id
+
+
+def obs(**kw):
+    from optimizer_api.api.schemas import observation_kind
+
+    return {**kw, "kind": observation_kind(kw)}
+
+
+def test_create_is_create_or_load(svc):
+    first, created = svc.create_study({"name": "s", "space": SPACE, "seed": 3})
+    again, created_again = svc.create_study({"name": "s", "space": SPACE, "seed": 3})
+    assert created and not created_again and first.study.id == again.study.id
+    with pytest.raises(Conflict):
+        svc.create_study({"name": "s", "space": SPACE, "seed": 4})
+    assert [v.study.name for v in svc.list_studies()] == ["s"]
+    assert svc.list_studies("s")[0].study.id == first.study.id
+    assert svc.list_studies("nope") == []
+
+
+def test_delete_removes_the_study_and_its_trials(svc):
+    sid = make(svc)
+    trial = svc.suggest(sid).trials[0]
+    svc.observe(sid, obs(trial_id=trial.id, value=1.0, step=1))
+    svc.delete_study(sid)
+    with pytest.raises(NotFound):
+        svc.get_study(sid)
+    with pytest.raises(NotFound):
+        svc.delete_study(sid)
+
+
+def test_random_suggestions_follow_the_seed_not_the_interleaving(svc):
+    a, b = make(svc, "a", seed=11), make(svc, "b", seed=11)
+    batch = svc.suggest(a, count=4).trials
+    one_by_one = [svc.suggest(b).trials[0] for _ in range(4)]
+    assert [t.params for t in batch] == [t.params for t in one_by_one]
+    assert [t.number for t in batch] == [0, 1, 2, 3]
+    assert len({t.params["x"] for t in batch}) == 4
+
+
+def test_observe_final_intermediate_failed_pruned_external(svc):
+    sid = make(svc)
+    t1, t2, t3 = svc.suggest(sid, count=3).trials
+    assert svc.observe(sid, obs(trial_id=t1.id, value=0.5, step=0)).should_stop is False
+    svc.observe(sid, obs(trial_id=t1.id, value=0.5, step=0))  # the same report again
+    with pytest.raises(Conflict):
+        svc.observe(sid, obs(trial_id=t1.id, value=0.7, step=0))
+    done = svc.observe(sid, obs(trial_id=t1.id, value=0.25)).trial
+    assert done.state.value == "completed" and done.value == 0.25 and done.intermediate == {0: 0.5}
+    assert svc.observe(sid, obs(trial_id=t1.id, value=0.25)).trial.value == 0.25  # retry
+    with pytest.raises(Conflict):
+        svc.observe(sid, obs(trial_id=t1.id, value=0.3))
+    with pytest.raises(Conflict):
+        svc.observe(sid, obs(trial_id=t1.id, value=0.3, step=1))
+    failed = svc.observe(sid, obs(trial_id=t2.id, failed=True, reason="OOM")).trial
+    assert failed.state.value == "failed" and failed.reason == "OOM"
+    svc.observe(sid, obs(trial_id=t3.id, value=2.0, step=3))
+    pruned = svc.observe(sid, obs(trial_id=t3.id, pruned=True)).trial
+    assert pruned.state.value == "pruned" and pruned.value == 2.0
+    ext = svc.observe(sid, obs(params={"x": 0.1, "k": 2}, value=-1.0)).trial
+    assert ext.external and ext.state.value == "completed" and ext.number == 3
+    with pytest.raises(InvalidRequest):
+        svc.observe(sid, obs(params={"x": 0.1, "k": 2.5}, value=-1.0))
+    assert svc.best(sid).id == ext.id
+    view = svc.get_study(sid)
+    assert view.counts == {"running": 0, "completed": 2, "pruned": 1, "failed": 1, "expired": 0}
+
+
+def test_best_follows_the_direction(svc):
+    sid = make(svc, direction="maximize")
+    for value in (1.0, 3.0, 2.0):
+        trial = svc.suggest(sid).trials[0]
+        svc.observe(sid, obs(trial_id=trial.id, value=value))
+    assert svc.best(sid).value == 3.0
+
+
+def test_max_trials_counts_results_and_replaces_failures(svc):
+    sid = make(svc, max_trials=3)
+    trials = svc.suggest(sid, count=5).trials
+    assert len(trials) == 3
+    assert svc.suggest(sid).trials == []
+    svc.observe(sid, obs(trial_id=trials[0].id, failed=True))
+    replacement = svc.suggest(sid, count=5).trials
+    assert len(replacement) == 1
+    for t in trials[1:] + replacement:
+        svc.observe(sid, obs(trial_id=t.id, value=1.0))
+    view = svc.get_study(sid)
+    assert view.status == "completed" and "max_trials" in view.status_reason
+    assert view.counts["completed"] == 3
+
+
+def test_max_failed_trials_ends_the_study(svc):
+    sid = make(svc, max_failed_trials=2)
+    for _ in range(2):
+        svc.observe(sid, obs(trial_id=svc.suggest(sid).trials[0].id, failed=True))
+    result = svc.suggest(sid)
+    assert result.trials == [] and result.view.status == "completed"
+    assert "max_failed_trials" in result.view.status_reason
+
+
+def test_lease_lapses_and_a_late_result_is_kept(svc, clock):
+    sid = make(svc, lease_seconds=10, max_trials=1)
+    trial = svc.suggest(sid).trials[0]
+    clock.now += 5
+    svc.observe(sid, obs(trial_id=trial.id, value=1.0, step=0))  # renews the lease
+    clock.now += 8
+    assert svc.get_study(sid).counts["running"] == 1
+    clock.now += 3
+    assert svc.trial(sid, trial.id).state.value == "expired"
+    with pytest.raises(Conflict):
+        svc.heartbeat(sid, trial.id)
+    replacement = svc.suggest(sid).trials
+    assert len(replacement) == 1 and replacement[0].id != trial.id
+    late = svc.observe(sid, obs(trial_id=trial.id, value=0.5)).trial
+    assert late.state.value == "completed" and late.value == 0.5
+
+
+def test_heartbeat_renews_the_lease(svc, clock):
+    sid = make(svc, lease_seconds=10)
+    trial = svc.suggest(sid).trials[0]
+    for _ in range(3):
+        clock.now += 8
+        svc.heartbeat(sid, trial.id)
+    assert svc.trial(sid, trial.id).state.value == "running"
+
+
+def test_grid_points_requeue_once_after_failure_or_expiry(svc, clock):
+    grid = {"name": "grid", "options": {"grid_points": 2}}
+    sid = make(svc, algorithm=grid, lease_seconds=10,
+               **{"space": {"a": {"type": "int", "low": 0, "high": 2}}})
+    first = svc.suggest(sid, count=2).trials
+    assert [t.grid_index for t in first] == [0, 1]
+    svc.observe(sid, obs(trial_id=first[0].id, failed=True))
+    clock.now += 11  # trial 1 expires
+    again = svc.suggest(sid, count=5).trials
+    assert [t.grid_index for t in again] == [0, 1, 2]
+    assert [t.params["a"] for t in again] == [0, 1, 2]
+    for t in again[:2]:
+        svc.observe(sid, obs(trial_id=t.id, failed=True))
+    svc.observe(sid, obs(trial_id=again[2].id, value=1.0))
+    end = svc.suggest(sid, count=5)
+    assert end.trials == [] and end.view.status == "completed"
+    assert "grid exhausted" in end.view.status_reason
+
+
+def test_worker_id_gets_its_running_trials_back(svc):
+    sid = make(svc)
+    mine = svc.suggest(sid, count=2, worker_id="w1").trials
+    assert [t.id for t in svc.suggest(sid, count=2, worker_id="w1").trials] == [
+        t.id for t in mine]
+    other = svc.suggest(sid, count=1, worker_id="w2").trials
+    assert other[0].id not in {t.id for t in mine}
+    svc.observe(sid, obs(trial_id=mine[0].id, value=1.0))
+    svc.observe(sid, obs(trial_id=mine[1].id, value=1.0))
+    fresh = svc.suggest(sid, worker_id="w1").trials
+    assert fresh[0].id not in {t.id for t in mine}
+
+
+def test_idempotency_keys_replay_reject_and_lock(svc):
+    sid = make(svc)
+    scope = f"POST /v1/studies/{sid}/suggest"
+    assert svc.claim_key(scope, "k", b'{"count": 1}') is None
+    with pytest.raises(Conflict):  # still in flight
+        svc.claim_key(scope, "k", b'{"count": 1}')
+    idem = Idempotency(scope, "k", lambda r: (200, {"n": [t.number for t in r.trials]}))
+    svc.suggest(sid, idem=idem)
+    replay = svc.claim_key(scope, "k", b'{ "count" : 1 }')  # same JSON, other spacing
+    assert replay.status == 200 and replay.body == '{"n":[0]}'
+    with pytest.raises(InvalidRequest):
+        svc.claim_key(scope, "k", b'{"count": 2}')
+    assert svc.claim_key(scope, "k2", b"{}") is None
+    svc.release_key(scope, "k2")  # the request failed: a retry runs again
+    assert svc.claim_key(scope, "k2", b"{}") is None
+
+
+def test_completion_criteria(svc, clock):
+    target = make(svc, "t", target_value=0.1)
+    trial = svc.suggest(target).trials[0]
+    svc.observe(target, obs(trial_id=trial.id, value=0.05))
+    assert "target_value" in svc.suggest(target).view.status_reason
+    assert svc.suggest(target).trials == []
+
+    patience = make(svc, "p", no_improvement_trials=2)
+    for value in (1.0, 2.0, 3.0):
+        clock.now += 1
+        t = svc.suggest(patience).trials[0]
+        svc.observe(patience, obs(trial_id=t.id, value=value))
+    view = svc.get_study(patience)
+    assert view.status == "completed" and "no_improvement" in view.status_reason
+
+    timed = make(svc, "d", max_duration_seconds=60)
+    assert svc.suggest(timed).trials
+    clock.now += 61
+    assert svc.suggest(timed).trials == []
+
+
+def test_concurrent_suggests_hand_out_each_grid_point_once(svc):
+    sid = make(svc, algorithm={"name": "grid"},
+               **{"space": {"a": {"type": "int", "low": 0, "high": 9},
+                            "b": {"type": "categorical", "choices": [0, 1, 2, 3]}}})
+    seen, lock = [], threading.Lock()
+
+    def worker():
+        while True:
+            trials = svc.suggest(sid, count=3).trials
+            if not trials:
+                return
+            for t in trials:
+                svc.observe(sid, obs(trial_id=t.id, value=float(t.params["a"])))
+            with lock:
+                seen.extend(t.grid_index for t in trials)
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(seen) == list(range(40))
+    assert svc.get_study(sid).counts["completed"] == 40

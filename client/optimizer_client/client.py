@@ -25,7 +25,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from .exceptions import ConflictError, UnavailableError, error_from_response
+from .exceptions import BadRequestError, ConflictError, UnavailableError, error_from_response
 from .study import Study
 
 # A 409 that says the first request with the same Idempotency-Key is still being served:
@@ -192,6 +192,8 @@ class Client:
         """One call through the retrying adapter; connection failures become UnavailableError."""
         try:
             return self.session.request(method, self.url + path, timeout=self.timeout, **kwargs)
+        except requests.exceptions.InvalidJSONError as exc:  # NaN or infinity: JSON has neither
+            raise BadRequestError(f"the request body is not valid JSON: {exc}") from exc
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise UnavailableError(
                 f"cannot reach {self.url} after {self.retries} retries: {exc}"

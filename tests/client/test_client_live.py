@@ -141,8 +141,12 @@ def test_errors_carry_the_problem(client: Client, name: str) -> None:
 def test_trial_errors(client: Client, name: str) -> None:
     study = client.create_study(name, SPACE)
     trial = study.suggest()
-    with pytest.raises(BadRequestError):
-        trial.complete(math.nan)
+    with pytest.raises(BadRequestError) as caught:
+        trial.complete(math.nan)  # refused before it leaves: JSON has no NaN
+    assert caught.value.status is None
+    with pytest.raises(BadRequestError) as caught:
+        client.request("POST", f"/v1/studies/{study.id}/observe", json={"trial_id": trial.id})
+    assert caught.value.status in (400, 422)
     trial.complete(1.0)
     trial.complete(1.0)  # the same final value again: a safe retry
     with pytest.raises(ConflictError):

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 1000
+MAX_REASON = 2000  # the server accepts 10,000 characters; a reason is a summary
 
 
 class Study:
@@ -167,6 +168,6 @@ class Trial:
         if exc is None or self.state not in ("running", "expired"):
             return
         try:
-            self.fail(f"{type(exc).__name__}: {exc}")
+            self.fail(f"{type(exc).__name__}: {exc}"[:MAX_REASON])
         except Exception:  # noqa: BLE001 - the user's exception matters more than ours
             log.exception("could not mark trial %s failed", self.id)

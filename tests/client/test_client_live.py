@@ -100,6 +100,11 @@ def test_context_manager_marks_failed_on_exception(client: Client, name: str) ->
     stored = study.trial(trial.id)
     assert stored.state == "failed"
     assert stored.data["reason"] == "ValueError: loss diverged"
+    trial = study.suggest()
+    with pytest.raises(RuntimeError):
+        with trial:
+            raise RuntimeError("x" * 50_000)
+    assert trial.state == "failed" and trial.data["reason"].startswith("RuntimeError: xxx")
 
 
 def test_context_manager_clean_exit_changes_nothing(client: Client, name: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -145,3 +146,12 @@ def test_other_conflicts_are_not_retried(scripted: Scripted) -> None:
             client.request("POST", "/v1/x", json={})
     assert len(scripted.seen) == 1
     assert caught.value.problem["detail"] == "already completed"
+
+
+def test_retry_after_is_honored(scripted: Scripted) -> None:
+    scripted.script = [(503, {"title": "Busy"}, {"Retry-After": "1"})]
+    with Client(scripted.url, retries=2, backoff=0.0) as client:
+        started = time.monotonic()
+        assert client.request("GET", "/v1/x") == {"ok": True}
+    assert time.monotonic() - started >= 0.9  # the server asked for one second
+    assert len(scripted.seen) == 2

@@ -1,0 +1,124 @@
+"""The GP's mathematics: kernel and likelihood gradients, posterior, log-EI."""
+
+import numpy as np
+import pytest
+from scipy.optimize import approx_fprime
+from scipy.stats import norm
+
+from optimizer_api.samplers.gp import acquisition, kernel, model
+
+
+def _data(n=12, d=3, with_cat=True, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, d))
+    cat = np.zeros(d, bool)
+    if with_cat:
+        cat[-1] = True
+        X[:, -1] = rng.integers(3, size=n)
+    y = rng.standard_normal(n)
+    return X, y, cat
+
+
+def test_sq_dist_matches_direct_computation():
+    X, _, cat = _data()
+    inv_ls2 = np.array([2.0, 0.5, 3.0])
+    s = kernel.sq_dist(X, X, inv_ls2, cat)
+    diff = X[:, None, :] - X[None, :, :]
+    direct = (diff[..., :2] ** 2 * inv_ls2[:2]).sum(-1) + inv_ls2[2] * (diff[..., 2] != 0)
+    np.testing.assert_allclose(s, direct, atol=1e-12)
+
+
+def test_matern_derivative_matches_finite_differences():
+    s = np.array([0.0, 1e-6, 0.3, 2.0, 9.0])
+    h = 1e-7
+    k_plus, _ = kernel.matern52(s + h, 1.7)
+    k, dk = kernel.matern52(s, 1.7)
+    np.testing.assert_allclose((k_plus - k) / h, dk, rtol=1e-4, atol=1e-6)
+    assert k[0] == pytest.approx(1.7)
+
+
+@pytest.mark.parametrize("fixed_noise", [False, True])
+def test_neg_log_posterior_gradient_matches_finite_differences(fixed_noise):
+    X, y, cat = _data()
+    theta = model.prior_mode(3, fixed_noise) + np.random.default_rng(1).normal(
+        0, 0.3, 5 - fixed_noise
+    )
+    _, grad = model.neg_log_posterior(theta, X, y, cat)
+    numeric = approx_fprime(theta, lambda t: model.neg_log_posterior(t, X, y, cat)[0], 1e-6)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-4, atol=1e-4)
+
+
+def test_posterior_gradients_match_finite_differences():
+    X, y, cat = _data()
+    theta = model.prior_mode(3, False)
+    post = model.Posterior.build(X, y, cat, theta)
+    x = np.array([[0.3, 0.6, 1.0]])
+    _, _, dmean, dvar = post.predict_grad(x)
+    for j in range(2):
+        e = np.zeros_like(x)
+        e[0, j] = 1e-6
+        (m1, v1), (m0, v0) = post.predict(x + e), post.predict(x - e)
+        assert dmean[0, j] == pytest.approx((m1 - m0)[0] / 2e-6, rel=1e-4, abs=1e-6)
+        assert dvar[0, j] == pytest.approx((v1 - v0)[0] / 2e-6, rel=1e-4, abs=1e-6)
+    assert dmean[0, 2] == 0.0 and dvar[0, 2] == 0.0  # categorical column: no gradient
+
+
+def test_posterior_interpolates_noiseless_data():
+    X, y, cat = _data(n=15, with_cat=False)
+    theta = model.prior_mode(3, True)
+    mean, var = model.Posterior.build(X, y, cat, theta).predict(X)
+    np.testing.assert_allclose(mean, y, atol=1e-3)
+    assert np.all(var < 1e-4)
+
+
+def test_fit_recovers_a_short_lengthscale_on_the_relevant_dimension():
+    rng = np.random.default_rng(3)
+    X = rng.random((40, 2))
+    y = np.sin(12 * X[:, 0])
+    y = (y - y.mean()) / y.std()
+    theta = model.fit(X, y, np.zeros(2, bool), [model.prior_mode(2, False)], False)
+    assert theta[0] < theta[1]  # x0 matters, x1 does not
+
+
+def test_fit_never_raises_on_degenerate_data():
+    X = np.zeros((5, 2))  # all points identical
+    y = np.array([0.0, 1.0, -1.0, 0.5, -0.5])
+    theta = model.fit(X, y, np.zeros(2, bool), [model.prior_mode(2, True)], True)
+    assert np.all(np.isfinite(theta))
+
+
+def _ei(mean, std, f_best):
+    z = (f_best - mean) / std
+    return std * (norm.pdf(z) + z * norm.cdf(z))
+
+
+def test_log_ei_matches_log_of_ei_where_representable():
+    mean = np.linspace(-3, 8, 200)
+    std = np.full_like(mean, 0.7)
+    value, _ = acquisition.log_ei(mean, std**2, 0.0)
+    np.testing.assert_allclose(value, np.log(_ei(mean, std, 0.0)), rtol=1e-7, atol=1e-9)
+
+
+def test_log_ei_is_finite_and_monotone_in_the_far_tail():
+    z = -np.logspace(0, 12, 400)  # EI underflows to 0 well before z = -40
+    value, _ = acquisition.log_ei(-z, np.ones_like(z), 0.0)
+    assert np.all(np.isfinite(value))
+    assert np.all(np.diff(value) < 0)  # lower z (worse mean): lower log-EI
+    assert _ei(1e3, 1.0, 0.0) == 0.0
+
+
+def test_log_ei_gradient_matches_finite_differences_also_in_the_tail():
+    mean = np.array([0.1, 3.0, 40.0, 1e5])
+    var = np.array([0.5, 0.2, 1.3, 0.9])
+    dmean, dvar = np.eye(4)[:, :2] + 0.3, np.eye(4)[:, 2:] * 0.1 + 0.05
+    _, grad = acquisition.log_ei(mean, var, 0.0, dmean, dvar)
+    for j in range(2):
+        h = 1e-7 * np.maximum(1.0, np.abs(mean))
+        up = acquisition.log_ei(mean + h * dmean[:, j], var + h * dvar[:, j], 0.0)[0]
+        down = acquisition.log_ei(mean - h * dmean[:, j], var - h * dvar[:, j], 0.0)[0]
+        np.testing.assert_allclose(grad[:, j], (up - down) / (2 * h), rtol=1e-4)
+
+
+def test_ucb_prefers_uncertainty_and_low_mean():
+    value, _ = acquisition.ucb(np.array([0.0, 0.0, -1.0]), np.array([1.0, 4.0, 1.0]), 2.0)
+    assert value[1] > value[0] and value[2] > value[0]

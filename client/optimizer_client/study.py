@@ -23,9 +23,20 @@ class Study:
         self.client = client
         self.data = data
 
-    id = property(lambda self: self.data["id"], doc="The study's id.")
-    name = property(lambda self: self.data["name"], doc="The study's name.")
-    direction = property(lambda self: self.data["direction"], doc="minimize or maximize.")
+    @property
+    def id(self) -> int:
+        """The study's id."""
+        return self.data["id"]
+
+    @property
+    def name(self) -> str:
+        """The study's name."""
+        return self.data["name"]
+
+    @property
+    def direction(self) -> str:
+        """minimize or maximize."""
+        return self.data["direction"]
 
     @property
     def status(self) -> str:
@@ -111,12 +122,35 @@ class Trial:
         self.study = study
         self.data = data
 
-    id = property(lambda self: self.data["id"], doc="The trial's id.")
-    number = property(lambda self: self.data["number"], doc="Its number within the study.")
-    params = property(lambda self: self.data["params"], doc="The configuration to evaluate.")
-    state = property(lambda self: self.data["state"], doc="running, completed, pruned, ...")
-    value = property(lambda self: self.data.get("value"), doc="The final value, or None.")
-    info = property(lambda self: self.data.get("info"), doc="Why the sampler chose it.")
+    @property
+    def id(self) -> int:
+        """The trial's id."""
+        return self.data["id"]
+
+    @property
+    def number(self) -> int:
+        """Its number within the study."""
+        return self.data["number"]
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The configuration to evaluate."""
+        return self.data["params"]
+
+    @property
+    def state(self) -> str:
+        """running, completed, pruned, ..."""
+        return self.data["state"]
+
+    @property
+    def value(self) -> float | None:
+        """The final value, or None."""
+        return self.data.get("value")
+
+    @property
+    def info(self) -> dict[str, Any] | None:
+        """Why the sampler chose it."""
+        return self.data.get("info")
 
     def __repr__(self) -> str:
         return (

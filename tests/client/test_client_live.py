@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import optimizer_client.study
 import pytest
@@ -190,3 +191,26 @@ def test_same_idempotency_key_counts_once(client: Client, name: str) -> None:
         client.request("POST", path, json=body | {"value": 6.0}, idempotency_key=key)
     assert caught.value.status == 422
     assert [t.value for t in study.trials()] == [5.0]
+
+
+def test_one_client_shared_by_threads_drains_a_grid(client: Client, name: str) -> None:
+    space = {
+        "a": {"type": "int", "low": 1, "high": 4},
+        "b": {"type": "categorical", "choices": ["x", "y", "z"]},
+        "c": {"type": "categorical", "choices": [True, False]},
+    }
+    study = client.create_study(name, space, algorithm="grid")
+
+    def work(worker: int) -> list[tuple]:
+        seen = []
+        while (trial := study.suggest(worker_id=f"w{worker}")) is not None:
+            with trial:
+                trial.complete(trial.params["a"] * (2 if trial.params["c"] else 1))
+            seen.append(tuple(sorted(trial.params.items())))
+        return seen
+
+    with ThreadPoolExecutor(8) as pool:
+        points = [p for seen in pool.map(work, range(8)) for p in seen]
+    assert len(points) == len(set(points)) == 24
+    assert len(study.trials(state="completed")) == 24
+    assert study.best().params["a"] == 1 and study.best().params["c"] is False

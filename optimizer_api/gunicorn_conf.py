@@ -14,7 +14,10 @@ timeout = int(os.environ.get("OPTIMIZER_TIMEOUT", 60))  # a Bayesian suggest at 
 graceful_timeout = 30
 keepalive = 5
 preload_app = False  # each worker builds its app, and its database engine, after the fork
-accesslog = os.environ.get("OPTIMIZER_ACCESS_LOG", "-")
+accesslog = os.environ.get("OPTIMIZER_ACCESS_LOG", "-") or None  # "" turns it off
 errorlog = "-"
 loglevel = os.environ.get("OPTIMIZER_LOG_LEVEL", "info")
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+# gunicorn's control socket lives at one path per user: several instances on one host
+# (replicas, tests) would fight over it, and nothing of ours uses it.
+control_socket_disable = True

@@ -32,7 +32,17 @@ class Gunicorn:
         self.env = env or {}
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 30.0) -> Gunicorn:
+    def start(self, timeout: float = 60.0, wait_for: str = "/readyz") -> Gunicorn:
+        """Start and wait until `wait_for` answers 200 (on another port if one was taken)."""
+        for _ in range(3):
+            try:
+                return self._start(timeout, wait_for)
+            except _PortTaken:
+                self.port = free_port()
+                self.url = f"http://127.0.0.1:{self.port}"
+        raise RuntimeError("no free port found for gunicorn")
+
+    def _start(self, timeout: float, wait_for: str) -> Gunicorn:
         env = {**os.environ, "OPTIMIZER_DB_URL": self.db_url, "OPTIMIZER_ACCESS_LOG": "",
                **self.env}
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
@@ -44,12 +54,15 @@ class Gunicorn:
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
+            if self.process.poll() is not None or "Address already in use" in self.log():
+                self.stop()
+                if "Address already in use" in self.log():
+                    raise _PortTaken()
                 raise RuntimeError(f"gunicorn exited early:\n{self.log()}")
             try:
-                if requests.get(self.url + "/readyz", timeout=1).status_code == 200:
+                if requests.get(self.url + wait_for, timeout=2).status_code == 200:
                     return self
-            except requests.ConnectionError:
+            except requests.RequestException:
                 pass
             time.sleep(0.1)
         self.stop()
@@ -68,9 +81,14 @@ class Gunicorn:
                 self.process.wait()
         if getattr(self, "_log", None):
             self._log.close()
+            self._log = None
 
     def __enter__(self) -> Gunicorn:
         return self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+class _PortTaken(Exception):
+    """Another process took the port between free_port() and gunicorn's bind."""

@@ -1,0 +1,28 @@
+# syntax=docker/dockerfile:1
+# Build stage: build the wheel with the tools it needs, none of which ships.
+FROM python:3.11-slim AS build
+WORKDIR /src
+COPY pyproject.toml README.md openapi.yaml ./
+COPY optimizer_api ./optimizer_api
+RUN pip install --no-cache-dir build==1.2.2 \
+    && python -m build --wheel --outdir /wheels
+
+# Runtime stage: the service and its dependencies only, as an unprivileged user.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    OPTIMIZER_BIND=0.0.0.0:8000 \
+    OPTIMIZER_DB_URL=sqlite:////data/optimizer-api.db
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir /wheels/*.whl \
+    && rm -rf /wheels \
+    && useradd --create-home --uid 10001 optimizer \
+    && mkdir /data \
+    && chown 10001 /data
+USER 10001
+WORKDIR /home/optimizer
+VOLUME ["/data"]
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"]
+CMD ["gunicorn", "--config", "python:optimizer_api.gunicorn_conf", "optimizer_api.wsgi:app"]

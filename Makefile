@@ -1,0 +1,46 @@
+# The two commands of the quickstart: `make serve` and `make test`. Both create .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export OPTIMIZER_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: serve test lint bench bench-throughput clean
+
+# Each stamp records which extras are installed; it is redone when pyproject.toml changes.
+$(VENV)/.stamp-base: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.stamp-test: pyproject.toml client/pyproject.toml $(VENV)/.stamp-base
+	$(BIN)/python -m pip install --quiet -e '.[test]' -e ./client
+	touch $@
+
+$(VENV)/.stamp-bench: pyproject.toml $(VENV)/.stamp-test
+	$(BIN)/python -m pip install --quiet -e '.[bench,test]' -e ./client
+	touch $@
+
+serve: $(VENV)/.stamp-base
+	$(BIN)/optimizer-api serve --host $(HOST) --port $(PORT)
+
+lint: $(VENV)/.stamp-test
+	$(BIN)/ruff check optimizer_api client tests benchmarks
+	$(BIN)/hadolint Dockerfile
+
+test: lint
+	$(BIN)/python -m pytest -q
+
+bench: $(VENV)/.stamp-bench
+	$(BIN)/python benchmarks/throughput.py
+	$(BIN)/python benchmarks/gp_quality.py
+	$(BIN)/python benchmarks/gp_cost.py
+	$(BIN)/python benchmarks/early_stopping.py
+
+bench-throughput: $(VENV)/.stamp-bench
+	$(BIN)/python benchmarks/throughput.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,48 @@
+"""README.md and the code agree: the quickstart and the walk-through run as written."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import requests
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def walkthrough() -> str:
+    text = README.read_text()
+    block = re.search(r"<!-- walkthrough:start -->\s*```sh\n(.*?)```", text, re.S)
+    assert block, "README.md has no walk-through block"
+    return block.group(1)
+
+
+def test_quickstart_names_the_two_commands():
+    head = README.read_text().split("## Walk-through")[0]
+    assert "make serve" in head and "make test" in head
+    makefile = (README.parent / "Makefile").read_text()
+    assert re.search(r"^serve:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
+
+
+@pytest.mark.e2e
+def test_walkthrough_runs_verbatim(live_server):
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", walkthrough()],
+        env={"OPTIMIZER_URL": live_server, "PATH": os.environ["PATH"]},
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len([line for line in lines if line.startswith("trial")]) == 6
+    assert lines[-1].startswith("best:")
+    study = requests.get(f"{live_server}/v1/studies", params={"name": "walkthrough"}).json()
+    study = study["studies"][0]
+    assert study["trial_counts"]["completed"] == 6 and study["status"] == "completed"
+    trials = requests.get(f"{live_server}/v1/studies/{study['id']}/trials").json()["trials"]
+    assert all(len(t["intermediate_values"]) == 3 for t in trials)
+    best = min(t["value"] for t in trials)
+    assert study["best_trial"]["value"] == best
+    assert lines[-1].endswith(str(best))

@@ -63,7 +63,11 @@ class Encoding:
 
     def key(self, row: np.ndarray) -> bytes:
         """Equal for rows that are the same configuration (after rounding)."""
-        return np.round(self.round(row[None, :])[0], 10).tobytes()
+        return self.keys(row[None, :])[0]
+
+    def keys(self, X: np.ndarray) -> list[bytes]:
+        """key() of every row, in one pass."""
+        return [r.tobytes() for r in np.round(self.round(X), 10) + 0.0]  # + 0.0: no -0.0
 
     # -- discrete columns --------------------------------------------------------------
     def to_index(self, j: int, u: np.ndarray) -> np.ndarray:

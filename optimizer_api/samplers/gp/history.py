@@ -40,20 +40,22 @@ class History:
     def first_free(self, rows: np.ndarray, enc: Encoding) -> np.ndarray:
         """The first row whose configuration is not taken; if every configuration of the
         space is taken, rows[0]; if only these rows are, a free one found elsewhere."""
-        for row in rows:
-            if enc.key(row) not in self.taken:
+        for row, k in zip(rows, enc.keys(rows), strict=True):
+            if k not in self.taken:
                 return row
         size = enc.size()
         if size is not None and size <= len(self.taken):
             return rows[0]  # the space is exhausted: repeats are allowed
         if size is not None and size <= ENUMERATE_FREE_UP_TO:
-            for row in enc.enumerate():
-                if enc.key(row) not in self.taken:
+            every = enc.enumerate()
+            for row, k in zip(every, enc.keys(every), strict=True):
+                if k not in self.taken:
                     return row
         rng = np.random.default_rng(len(self.taken))
         for _ in range(10):
-            for row in enc.sobol(1024, rng):
-                if enc.key(row) not in self.taken:
+            rows2 = enc.sobol(1024, rng)
+            for row, k in zip(rows2, enc.keys(rows2), strict=True):
+                if k not in self.taken:
                     return row
         return rows[0]
 
@@ -61,20 +63,23 @@ class History:
 def load_history(trials: Sequence[Trial], enc: Encoding, direction: Direction) -> History:
     """Split trials by what they mean to the model; trials that do not encode are skipped."""
     sign = 1.0 if direction is Direction.MINIMIZE else -1.0
-    X, y, pending, taken = [], [], [], set()
+    rows, kept = [], []
     for t in sorted(trials, key=lambda t: t.number):
         try:
-            row = enc.encode(t.params)
+            rows.append(enc.encode(t.params))
+            kept.append(t)
         except (KeyError, ValueError, TypeError) as exc:
             log.warning("trial %s skipped: its params do not fit the space (%s)", t.number, exc)
-            continue
-        taken.add(enc.key(row))
+    d = enc.d
+    R = np.array(rows, dtype=float).reshape(-1, d)
+    taken = set(enc.keys(R))
+    X, y, pending = [], [], []
+    for row, t in zip(R, kept, strict=True):
         if t.state in _OBSERVED and t.value is not None and math.isfinite(t.value):
             X.append(row)
             y.append(sign * float(t.value))
         elif t.state is TrialState.RUNNING:
             pending.append(row)
-    d = enc.d
     return History(
         np.array(X, dtype=float).reshape(-1, d),
         np.array(y, dtype=float),

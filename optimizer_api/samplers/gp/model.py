@@ -23,6 +23,7 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg.lapack import dtrtri
 from scipy.optimize import minimize
 
 from . import kernel
@@ -78,7 +79,8 @@ def neg_log_posterior(
     K = k.copy()
     K[np.diag_indices(n)] += sn2 + JITTER
     L = np.linalg.cholesky(K)
-    Kinv = _inverse_from_cholesky(L)
+    Linv = _inverse_lower(L)
+    Kinv = Linv.T @ Linv
     alpha = Kinv @ y
     nlp = 0.5 * y @ alpha + np.log(np.diag(L)).sum() + 0.5 * n * np.log(2 * np.pi)
     W = np.outer(alpha, alpha) - Kinv  # d log p / dK, times 2
@@ -104,15 +106,15 @@ def _add_prior(theta, d, nlp, grad):
     return nlp, grad
 
 
-def _inverse_from_cholesky(L: np.ndarray) -> np.ndarray:
-    """K^-1 = L^-T L^-1.
+def _inverse_lower(L: np.ndarray) -> np.ndarray:
+    """L^-1 for a lower-triangular L (LAPACK trtri, a third of a general inverse's work).
 
-    numpy's LAPACK only, on purpose: numpy and scipy wheels each bundle an OpenBLAS with
-    its own thread pool, and alternating between them made each call ~100x slower on a
-    2-core machine (the idle pool spins while the other works).
+    LAPACK wants Fortran order; handing it C order costs a slow hidden copy.
     """
-    Linv = np.linalg.inv(L)
-    return Linv.T @ Linv
+    Linv, info = dtrtri(np.asfortranarray(L), lower=1)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"trtri failed with info={info}")
+    return np.ascontiguousarray(Linv)
 
 
 def fit(
@@ -157,9 +159,8 @@ class Posterior:
     cat: np.ndarray  # (d,)
     inv_ls2: np.ndarray  # (d,)
     sf2: float
-    L: np.ndarray  # (n, n)
+    Linv: np.ndarray  # (n, n), the inverse of K's Cholesky factor
     alpha: np.ndarray  # (n,)
-    Kinv: np.ndarray  # (n, n)
 
     @classmethod
     def build(cls, X, y, cat, theta, extra_jitter: float = 0.0) -> Posterior:
@@ -167,23 +168,23 @@ class Posterior:
         inv_ls2, sf2, sn2 = unpack(theta, X.shape[1])
         K, _ = kernel.matern52(kernel.sq_dist(X, X, inv_ls2, cat), sf2)
         K[np.diag_indices(len(X))] += sn2 + JITTER + extra_jitter
-        L = np.linalg.cholesky(K)
-        Kinv = _inverse_from_cholesky(L)
-        return cls(X, cat, inv_ls2, sf2, L, Kinv @ y, Kinv)
+        Linv = _inverse_lower(np.linalg.cholesky(K))
+        return cls(X, cat, inv_ls2, sf2, Linv, Linv.T @ (Linv @ y))
 
     def predict(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and variance of the latent function at Xq, shapes (B,), (B,)."""
         k, _ = kernel.matern52(kernel.sq_dist(Xq, self.X, self.inv_ls2, self.cat), self.sf2)
-        mean = k @ self.alpha
-        var = self.sf2 - np.einsum("bn,bn->b", k @ self.Kinv, k)
-        return mean, np.maximum(var, 1e-12)
+        A = k @ self.Linv.T  # (B, n)
+        var = self.sf2 - np.einsum("bn,bn->b", A, A)
+        return k @ self.alpha, np.maximum(var, 1e-12)
 
     def predict_grad(self, Xq: np.ndarray):
         """Mean, variance and their gradients in Xq: shapes (B,), (B,), (B, d), (B, d)."""
         k, dk_ds = kernel.matern52(kernel.sq_dist(Xq, self.X, self.inv_ls2, self.cat), self.sf2)
-        v = k @ self.Kinv  # (B, n)
+        A = k @ self.Linv.T  # (B, n)
+        v = A @ self.Linv  # K^-1 k, (B, n)
         mean = k @ self.alpha
-        var = self.sf2 - np.einsum("bn,bn->b", v, k)
+        var = self.sf2 - np.einsum("bn,bn->b", A, A)
         dmean = kernel.grad_x(Xq, self.X, dk_ds, self.alpha, self.inv_ls2, self.cat)
         dvar = -2.0 * kernel.grad_x(Xq, self.X, dk_ds, v, self.inv_ls2, self.cat)
         clipped = var < 1e-12

@@ -175,7 +175,7 @@ class _ModelRound:
             return acquisition.log_ei(mean, var, f_best, dm, dv)
 
         n = len(post.X)
-        n_cand = 2048 if n <= 200 else 1024 if n <= 500 else 512
+        n_cand = 2048 if n <= 100 else 1024 if n <= 400 else 512
         with np.errstate(all="ignore"):
             C, values = maximize(acq, self.enc, self.rng, self.hist.best_rows(5), n_cand)
         row = self.hist.first_free(C, self.enc)

@@ -1,0 +1,170 @@
+"""Cost of one `bayesian` suggestion beside Optuna's GPSampler.ask(), in the same run.
+
+For each space and n, both samplers see the same n random observed trials. Each is first
+asked once at n - 1 trials (ours returns its fit as state, Optuna fills its in-process
+kernel-parameter cache), so the timed call at n is warm for both, as in a live study.
+The cold first call is timed too. Peak memory of our suggestion is tracemalloc's peak
+(numpy reports its buffers to tracemalloc), in a separate untimed call.
+
+    /work/bench-venv/bin/python benchmarks/gp_cost.py
+    /work/bench-venv/bin/python benchmarks/gp_cost.py --ns 50,200 --dims 6 --reps 2
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # see the note in the report
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from optimizer_api.domain import Direction, Trial, TrialState  # noqa: E402
+from optimizer_api.samplers.base import SamplerContext  # noqa: E402
+from optimizer_api.samplers.gp import GPSampler  # noqa: E402
+from optimizer_api.space import Space  # noqa: E402
+
+try:
+    from benchmarks.gp_quality import _optuna_distributions
+    from benchmarks.problems import PROBLEMS, hartmann6
+except ImportError:  # run as a script from benchmarks/
+    from gp_quality import _optuna_distributions
+    from problems import PROBLEMS, hartmann6
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def make_case(kind: str):
+    """(space dict, function): Hartmann-6 padded with inert dimensions, or a mixed space."""
+    if kind == "mixed":
+        space = {
+            "a": {"type": "int", "low": 0, "high": 1000},
+            "b": {"type": "int", "low": -500, "high": 500},
+            "c": {"type": "int", "low": 1, "high": 100_000, "log": True},
+            "k": {"type": "categorical", "choices": ["p", "q", "r", "s"]},
+        }
+
+        def f(p):
+            return (
+                ((p["a"] - 300) / 1000) ** 2
+                + (p["b"] / 500) ** 2
+                + (np.log10(p["c"]) - 2) ** 2
+                + (p["k"] != "q")
+            )
+
+        return space, f
+    d = int(kind)
+    space = {f"x{i}": {"type": "float", "low": 0.0, "high": 1.0} for i in range(d)}
+    return space, lambda p: hartmann6({f"x{i}": p[f"x{i}"] for i in range(6)})
+
+
+def history(space: dict, f, n: int, seed: int = 0) -> list[Trial]:
+    sp = Space.from_dict(space)
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        p = sp.decode(rng.random(len(sp)))
+        out.append(Trial(i, i, TrialState.COMPLETED, p, float(f(p))))
+    return out
+
+
+def time_ours(space: dict, trials: list[Trial], reps: int) -> dict:
+    sp, s = Space.from_dict(space), GPSampler()
+    opts = s.validate_options({}, sp)
+    n = len(trials)
+
+    def call(k, state):
+        ctx = SamplerContext(sp, Direction.MINIMIZE, 0, [k], opts, tuple(trials[:k]), state)
+        t0 = time.perf_counter()
+        prop = s.suggest(ctx)
+        return time.perf_counter() - t0, prop.state
+
+    cold, state = call(n - 1, None)
+    warm = [call(n, state)[0] for _ in range(reps)]
+    tracemalloc.start()
+    call(n, state)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return {"cold": cold, "warm": float(np.median(warm)), "peak_mb": peak / 2**20}
+
+
+def time_optuna(space: dict, trials: list[Trial], reps: int) -> dict:
+    import optuna
+    from optuna.trial import create_trial
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    dists = _optuna_distributions(space)
+    sampler = optuna.samplers.GPSampler(seed=0)
+    study = optuna.create_study(sampler=sampler)
+    for t in trials[:-1]:
+        study.add_trial(create_trial(params=t.params, distributions=dists, value=t.value))
+    t0 = time.perf_counter()
+    warmup = study.ask(dists)  # cold: fills the kernel-parameter cache
+    cold = time.perf_counter() - t0
+    study.tell(warmup, state=optuna.trial.TrialState.FAIL)  # not fitted, n stays the same
+    study.add_trial(
+        create_trial(params=trials[-1].params, distributions=dists, value=trials[-1].value)
+    )
+    warm = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        tr = study.ask(dists)
+        warm.append(time.perf_counter() - t0)
+        study.tell(tr, state=optuna.trial.TrialState.FAIL)
+    return {"cold": cold, "warm": float(np.median(warm))}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--ns", default="50,100,200,500,1000")
+    ap.add_argument("--dims", default="6,20,mixed")
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--no-optuna", action="store_true")
+    ap.add_argument("--out", default="gp_cost")
+    args = ap.parse_args()
+    rows = []
+    for kind in args.dims.split(","):
+        space, f = make_case(kind)
+        ns = (
+            [30, *map(int, args.ns.split(","))] if kind == "mixed" else map(int, args.ns.split(","))
+        )
+        for n in ns:
+            trials = history(space, f, n)
+            reps = args.reps if n <= 200 else max(2, args.reps // 2)
+            ours = time_ours(space, trials, reps)
+            theirs = {} if args.no_optuna else time_optuna(space, trials, reps)
+            row = {"space": kind, "n": n, "ours": ours, "optuna_gp": theirs}
+            if theirs:
+                row["speedup_warm"] = theirs["warm"] / ours["warm"]
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{args.out}.json").write_text(json.dumps(rows, indent=1))
+    lines = [
+        "Seconds per suggestion (median of warm calls; cold = first call without state "
+        "or cache); ours' peak memory by tracemalloc.",
+        "",
+        "| space | n | ours warm | Optuna warm | Optuna/ours | ours cold | Optuna cold "
+        "| ours peak MB |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        o, t = r["ours"], r["optuna_gp"]
+        lines.append(
+            f"| {r['space']} | {r['n']} | {o['warm']:.3f} | {t.get('warm', float('nan')):.3f} "
+            f"| {r.get('speedup_warm', float('nan')):.1f}x | {o['cold']:.3f} "
+            f"| {t.get('cold', float('nan')):.3f} | {o['peak_mb']:.1f} |"
+        )
+    (RESULTS / f"{args.out}.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    _ = PROBLEMS
+    main()

@@ -38,6 +38,12 @@ class Conflict(OptimizerError):
     title = "Conflict"
 
 
+class KeyInFlight(Conflict):
+    """A request with the same Idempotency-Key is still being processed."""
+
+    title = "Idempotency key in flight"
+
+
 class StoreUnavailable(OptimizerError):
     """The store is busy or out of reach: the client should retry later."""
 

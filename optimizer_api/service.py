@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from . import definition, samplers, stopping
 from .domain import COUNTED_STATES, Study, StudyView, Trial, TrialState
-from .errors import Conflict, InvalidRequest, NotFound
+from .errors import Conflict, InvalidRequest, KeyInFlight, NotFound
 from .space import Space
 from .status import exhausted_reason
 from .store import Store, sql
@@ -353,7 +353,7 @@ class Service:
                 return Replay(row.status_code, row.response)
             if sql.retake_key(conn, scope, key, now, now - IN_FLIGHT_STALE_AFTER):
                 return None
-            raise Conflict("a request with this Idempotency-Key is still in flight")
+            raise KeyInFlight("a request with this Idempotency-Key is still in flight")
 
         return self.store.run_write(_claim)
 

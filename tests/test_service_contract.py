@@ -255,3 +255,12 @@ def test_concurrent_suggests_hand_out_each_grid_point_once(svc):
         t.join()
     assert sorted(seen) == list(range(40))
     assert svc.get_study(sid).counts["completed"] == 40
+
+
+def test_in_flight_key_has_its_own_problem_type(http):
+    sid = http.post("/v1/studies", json={"name": "k", "space": SPACE}).json["id"]
+    svc = http.application.extensions["optimizer"]
+    svc.claim_key(f"POST /v1/studies/{sid}/suggest", "held", b"{}")
+    r = http.post(f"/v1/studies/{sid}/suggest", json={}, headers={"Idempotency-Key": "held"})
+    assert r.status_code == 409
+    assert r.json["type"].endswith("/idempotency-key-in-flight")

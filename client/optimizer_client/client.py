@@ -30,7 +30,6 @@ from .study import Study
 
 # A 409 that says the first request with the same Idempotency-Key is still being served:
 # our own earlier attempt (one that timed out, say), which we wait for rather than report.
-_IN_FLIGHT = "in-flight"
 
 
 def _retry_policy(retries: int, backoff: float) -> Retry:
@@ -204,5 +203,4 @@ def _is_in_flight(problem: dict[str, Any] | None) -> bool:
     """Whether a 409 says a request with the same Idempotency-Key is still in flight."""
     if not problem:
         return False
-    kind, detail = str(problem.get("type", "")), str(problem.get("detail", ""))
-    return _IN_FLIGHT in kind or _IN_FLIGHT.replace("-", " ") in detail
+    return str(problem.get("type", "")).endswith("idempotency-key-in-flight")

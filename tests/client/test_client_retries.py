@@ -123,8 +123,8 @@ def test_persistent_503_raises_unavailable_with_the_problem(scripted: Scripted) 
 
 def test_in_flight_conflict_waits_for_the_first_attempt(scripted: Scripted) -> None:
     in_flight = {
-        "type": "https://optimizer-api.dev/problems/conflict",
-        "title": "Conflict",
+        "type": "https://optimizer-api.dev/problems/idempotency-key-in-flight",
+        "title": "Idempotency key in flight",
         "status": 409,
         "detail": "a request with this Idempotency-Key is still in flight",
     }

@@ -47,3 +47,20 @@ def test_documented_algorithms_and_rules_are_the_registered_ones():
     schemas = spec()["components"]["schemas"]
     assert sorted(schemas["Algorithm"]["properties"]["name"]["enum"]) == samplers.names()
     assert sorted(schemas["EarlyStopping"]["properties"]["rule"]["enum"]) == stopping.names()
+
+
+def test_request_schemas_accept_exactly_the_documented_fields():
+    from optimizer_api.api import schemas as s
+
+    components = spec()["components"]["schemas"]
+    assert set(s.StudyCreate().fields) == set(components["StudyCreate"]["properties"])
+    assert set(s.SuggestIn().fields) == set(components["SuggestRequest"]["properties"])
+    documented = set()
+    for variant in components["Observation"]["oneOf"]:
+        documented |= set(variant["properties"])
+    assert set(s.ObserveIn().fields) == documented
+
+
+def test_packaged_contract_is_the_top_level_file():
+    packaged = SPEC_PATH.parent / "optimizer_api" / "openapi.yaml"
+    assert packaged.is_symlink() and packaged.resolve() == SPEC_PATH

@@ -61,7 +61,7 @@ trials = Table(
     Column("finished_at", Double),
     Column("lease_expires_at", Double),
     UniqueConstraint("study_id", "number", name="uq_trials_study_number"),
-    Index("ix_trials_study_state", "study_id", "state"),
+    Index("ix_trials_study_state_value", "study_id", "state", "value"),  # counts and best
     Index("ix_trials_study_grid", "study_id", "grid_index"),
     Index("ix_trials_study_worker", "study_id", "worker_id"),
 )

@@ -108,11 +108,16 @@ class Client:
         seed: int | None = None,
         lease_seconds: float | None = None,
         early_stopping: dict[str, Any] | None = None,
+        target_value: float | None = None,
+        no_improvement_trials: int | None = None,
+        max_duration_seconds: float | None = None,
     ) -> Study:
         """Create a study, or load the existing one with the same name and definition.
 
         Every worker of a distributed job may call this at start: they all get the same
         study. A study of the same name with another definition raises `ConflictError`.
+        `target_value`, `no_improvement_trials` and `max_duration_seconds` end the study
+        early (see the service's README).
         """
         if isinstance(algorithm, str):
             algorithm = {"name": algorithm}
@@ -128,6 +133,9 @@ class Client:
             "seed": seed,
             "lease_seconds": lease_seconds,
             "early_stopping": early_stopping,
+            "target_value": target_value,
+            "no_improvement_trials": no_improvement_trials,
+            "max_duration_seconds": max_duration_seconds,
         }
         body.update({key: value for key, value in optional.items() if value is not None})
         return Study(self, self.request("POST", "/v1/studies", json=body))

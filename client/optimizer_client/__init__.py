@@ -8,6 +8,7 @@ from .exceptions import (
     OptimizerError,
     UnavailableError,
 )
+from .optimize import TrialPruned
 from .study import Study, Trial
 
 __version__ = "0.1.0"
@@ -20,5 +21,6 @@ __all__ = [
     "OptimizerError",
     "Study",
     "Trial",
+    "TrialPruned",
     "UnavailableError",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -93,6 +93,22 @@ class Study:
             found += [Trial(self, data) for data in page["trials"]]
             if not page["trials"] or len(found) >= page["total"]:
                 return found
+
+    def optimize(
+        self,
+        objective: Callable[[Trial], float | None],
+        n_trials: int | None = None,
+        n_workers: int = 1,
+        **options: Any,
+    ) -> list[Trial]:
+        """Run `objective(trial)` on suggested trials, `n_workers` at a time.
+
+        See `optimizer_client.optimize.optimize` for the contract and the options
+        (`processes`, `timeout`, `show_progress`).
+        """
+        from .optimize import optimize
+
+        return optimize(self, objective, n_trials, n_workers, **options)
 
     def _observe(self, body: dict[str, Any]) -> tuple[Trial, bool]:
         """POST an observation; return the updated trial and the should_stop advice."""

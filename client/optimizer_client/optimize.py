@@ -1,0 +1,251 @@
+"""`Study.optimize`: run an objective over many trials, in parallel threads or processes.
+
+Each worker loops: take a ticket (one of `n_trials`), ask the service for a trial, call
+`objective(trial)`, record the result. Workers tell the caller what they do through an
+event queue, so the caller's thread alone draws the progress bar and knows which trials
+are running when Ctrl-C arrives: it marks those failed, then returns control.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import queue
+import signal
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from .client import Client
+from .exceptions import ConflictError, OptimizerError
+from .progress import Progress
+from .study import MAX_REASON, Study, Trial
+
+log = logging.getLogger(__name__)
+
+Objective = Callable[[Trial], "float | None"]
+POLL = 0.2  # seconds between progress redraws and liveness checks
+
+
+class TrialPruned(Exception):  # noqa: N818 - the name says what happened, as in Optuna
+    """Raise it from an objective to end the trial as pruned (after `trial.report`)."""
+
+
+def run_trial(trial: Trial, objective: Objective) -> None:
+    """Call the objective and record its outcome; an exception in it marks the trial failed.
+
+    The objective returns the final value, or None after ending the trial itself
+    (`trial.complete`, `trial.prune`). Errors talking to the service propagate.
+    """
+    try:
+        value = objective(trial)
+    except TrialPruned:
+        if trial.state == "running":
+            trial.prune()
+        return
+    except Exception as exc:  # noqa: BLE001 - one bad configuration must not end the run
+        log.warning("trial %s failed: %s: %s", trial.number, type(exc).__name__, exc)
+        if trial.state in ("running", "expired"):
+            trial.fail(f"{type(exc).__name__}: {exc}"[:MAX_REASON])
+        return
+    if trial.state not in ("running", "expired"):
+        return
+    if value is None:
+        trial.fail("the objective returned None without ending the trial")
+    else:
+        trial.complete(float(value))
+
+
+class _Tickets:
+    """A shared budget of trials; `limit` None means as many as the study gives."""
+
+    def __init__(self, limit: int | None, counter: Any, lock: Any) -> None:
+        self.limit, self.counter, self.lock = limit, counter, lock
+
+    def take(self) -> bool:
+        with self.lock:
+            if self.limit is not None and self.counter.value >= self.limit:
+                return False
+            self.counter.value += 1
+            return True
+
+
+def _work(study: Study, objective: Objective, tickets: _Tickets, stop, events, worker: str):
+    """One worker's loop; every step is announced on `events` as (kind, worker, payload)."""
+    try:
+        while not stop.is_set() and tickets.take():
+            trial = study.suggest(worker_id=worker)
+            if trial is None:
+                break
+            if stop.is_set():  # Ctrl-C while we were asking: the caller may not see it
+                trial.fail("interrupted (KeyboardInterrupt)")
+                break
+            events.put(("start", worker, trial.data))
+            run_trial(trial, objective)
+            events.put(("end", worker, trial.data))
+    except BaseException as exc:  # noqa: BLE001 - reported to the caller, who re-raises it
+        if not stop.is_set():  # after Ctrl-C the caller has failed our trial: 409s expected
+            events.put(("error", worker, f"{type(exc).__name__}: {exc}"))
+    finally:
+        events.put(("done", worker, None))
+
+
+def _process_main(settings: dict, study_data: dict, objective, tickets, stop, events, worker):
+    """A worker process: its own Client; Ctrl-C is the parent's to handle."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with Client(**settings) as client:
+        _work(Study(client, study_data), objective, tickets, stop, events, worker)
+
+
+def optimize(
+    study: Study,
+    objective: Objective,
+    n_trials: int | None = None,
+    n_workers: int = 1,
+    *,
+    processes: bool = False,
+    timeout: float | None = None,
+    show_progress: bool | None = None,
+) -> list[Trial]:
+    """Run `objective(trial)` on trials the service suggests, `n_workers` at a time.
+
+    Args:
+        study: the study to work on.
+        objective: gets a running Trial (`trial.params`; `trial.report(step, value)` says
+            True when the trial should stop). It returns the final value, raises
+            `TrialPruned` to stop early, or ends the trial itself and returns None.
+        n_trials: how many trials this call runs (failed ones included); None: until the
+            study suggests nothing more (it needs `max_trials` or a grid).
+        n_workers: how many trials run at once.
+        processes: run workers in processes (spawned: the objective must be picklable,
+            i.e. defined at module level) rather than threads.
+        timeout: seconds after which no new trial starts.
+        show_progress: None draws a bar only on a terminal; True also prints a line per
+            tenth of the run when not on one; False is quiet.
+
+    Returns:
+        The trials this call ran, in the order they finished.
+
+    Raises:
+        KeyboardInterrupt: after marking the running trials failed.
+        OptimizerError: a worker could not talk to the service (the others are stopped).
+    """
+    if n_workers < 1:
+        raise ValueError(f"n_workers must be >= 1, got {n_workers}")
+    workers, names, events, stop = _make_workers(study, objective, n_trials, n_workers, processes)
+    total = n_trials if n_trials is not None else study.data.get("max_trials")
+    progress = Progress(total, study.direction, show_progress)
+    run = _Run(study, workers, names, events, stop, progress)
+    for worker in workers:
+        worker.start()
+    try:
+        run.follow(time.monotonic() + timeout if timeout is not None else None)
+    except KeyboardInterrupt:
+        run.interrupt()
+        raise
+    finally:
+        progress.close()
+    if run.errors:
+        raise OptimizerError("; ".join(run.errors))
+    return run.finished
+
+
+def _make_workers(study: Study, objective, n_trials, n_workers: int, processes: bool):
+    """Threads, or spawned processes, sharing a ticket budget, a stop flag and an event queue."""
+    ctx = multiprocessing.get_context("spawn") if processes else None
+    stop = ctx.Event() if ctx else threading.Event()
+    events = ctx.Queue() if ctx else queue.Queue()
+    counter = ctx.Value("i", 0, lock=False) if ctx else _Counter()
+    tickets = _Tickets(n_trials, counter, ctx.Lock() if ctx else threading.Lock())
+    tag = uuid.uuid4().hex[:8]
+    names = [f"optimize-{tag}-{i}" for i in range(n_workers)]
+    if ctx:
+        c = study.client
+        settings = dict(url=c.url, timeout=c.timeout, retries=c.retries, backoff=c.backoff)
+        args = (settings, study.data, objective, tickets, stop, events)
+        workers = [ctx.Process(target=_process_main, args=(*args, w), daemon=True) for w in names]
+    else:
+        args = (study, objective, tickets, stop, events)
+        workers = [threading.Thread(target=_work, args=(*args, w), daemon=True) for w in names]
+    return workers, names, events, stop
+
+
+class _Counter:
+    value = 0
+
+
+class _Run:
+    """The caller's side: follows worker events, draws progress, handles Ctrl-C."""
+
+    def __init__(self, study, workers, names, events, stop, progress) -> None:
+        self.study, self.workers, self.events, self.stop = study, workers, events, stop
+        self.progress = progress
+        self.by_name = dict(zip(names, workers, strict=True))
+        self.running: dict[str, dict] = {}  # worker -> its running trial's data
+        self.finished: list[Trial] = []
+        self.errors: list[str] = []
+        self.done: set[str] = set()
+
+    def follow(self, deadline: float | None) -> None:
+        """Consume events until every worker is done."""
+        while len(self.done) < len(self.workers):
+            if deadline is not None and time.monotonic() > deadline:
+                self.stop.set()
+            try:
+                self._handle(*self.events.get(timeout=POLL))
+            except queue.Empty:
+                self._check_alive()
+            self.progress.draw(len(self.running))
+
+    def _handle(self, kind: str, worker: str, payload: Any) -> None:
+        if kind == "start":
+            self.running[worker] = payload
+        elif kind == "end":
+            self.running.pop(worker, None)
+            self.finished.append(Trial(self.study, payload))
+            self.progress.add(payload["state"], payload.get("value"))
+        elif kind == "error":
+            self.errors.append(f"{worker}: {payload}")
+            self.stop.set()
+        elif kind == "done":
+            self.done.add(worker)
+
+    def _check_alive(self) -> None:
+        """A worker process that died (killed, out of memory) leaves its trial failed."""
+        for name, worker in self.by_name.items():
+            if name not in self.done and not worker.is_alive() and self.events.empty():
+                code = getattr(worker, "exitcode", None)
+                data = self.running.pop(name, None)
+                if data is not None:
+                    self._fail(Trial(self.study, data), f"worker process died (exit code {code})")
+                self.done.add(name)
+
+    def interrupt(self) -> None:
+        """Ctrl-C: stop the workers; mark the trials they were running failed."""
+        self.stop.set()
+        for worker in self.workers:
+            if hasattr(worker, "terminate"):
+                worker.terminate()
+                worker.join(5)
+        # Ask the store rather than our events: a trial may have started since the last
+        # event we read. A thread whose suggest answers after this query sees `stop`.
+        try:
+            running = self.study.trials(state="running")
+        except OptimizerError:
+            log.exception("could not list the running trials to mark them failed")
+            return
+        for trial in running:
+            if trial.data.get("worker_id") in self.by_name:
+                self._fail(trial, "interrupted (KeyboardInterrupt)")
+
+    def _fail(self, trial: Trial, reason: str) -> None:
+        try:
+            trial.fail(reason)
+        except ConflictError:
+            return  # it finished meanwhile
+        except OptimizerError:
+            log.exception("could not mark trial %s failed", trial.id)
+            return
+        self.finished.append(trial)

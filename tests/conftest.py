@@ -93,6 +93,15 @@ def live_server(tmp_path_factory) -> Iterator[str]:
 
 
 @pytest.fixture
+def api_client(live_server):
+    """The Python client of the session's live server, with quick retries."""
+    from optimizer_client import Client
+
+    with Client(live_server, timeout=60, retries=3, backoff=0.05) as client:
+        yield client
+
+
+@pytest.fixture
 def gunicorn_factory(tmp_path) -> Iterator:
     """Start gunicorn instances for one test: factory(db_url, workers=...) -> Gunicorn."""
     started: list[Gunicorn] = []

@@ -6,20 +6,13 @@ import threading
 import uuid
 
 import pytest
-from optimizer_client import Client
-
-
-@pytest.fixture
-def client(live_server):
-    with Client(live_server, timeout=60, retries=3, backoff=0.05) as c:
-        yield c
 
 
 @pytest.mark.e2e
-def test_bayesian_reaches_the_optimum_of_a_2d_quadratic_in_a_fixed_budget(client):
+def test_bayesian_reaches_the_optimum_of_a_2d_quadratic_in_a_fixed_budget(api_client):
     space = {"x": {"type": "float", "low": -5, "high": 5},
              "y": {"type": "float", "low": -5, "high": 5}}
-    study = client.create_study(f"bo-{uuid.uuid4().hex[:8]}", space, algorithm="bayesian",
+    study = api_client.create_study(f"bo-{uuid.uuid4().hex[:8]}", space, algorithm="bayesian",
                                 max_trials=25, seed=3)
     while (trial := study.suggest()) is not None:
         p = trial.params
@@ -33,11 +26,11 @@ def test_bayesian_reaches_the_optimum_of_a_2d_quadratic_in_a_fixed_budget(client
 
 
 @pytest.mark.e2e
-def test_eight_concurrent_workers_get_eight_distinct_configurations(client):
+def test_eight_concurrent_workers_get_eight_distinct_configurations(api_client):
     space = {"lr": {"type": "float", "low": 1e-4, "high": 1.0, "log": True},
              "n": {"type": "int", "low": 1, "high": 64},
              "act": {"type": "categorical", "choices": ["relu", "tanh"]}}
-    study = client.create_study(f"bo-par-{uuid.uuid4().hex[:8]}", space, algorithm="bayesian",
+    study = api_client.create_study(f"bo-par-{uuid.uuid4().hex[:8]}", space, algorithm="bayesian",
                                 seed=5)
     for _ in range(20):  # n = 20 observed trials
         trial = study.suggest()

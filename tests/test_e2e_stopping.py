@@ -7,7 +7,6 @@ import time
 import uuid
 
 import pytest
-from optimizer_client import Client
 
 STEPS = 10
 
@@ -33,15 +32,9 @@ def run(study, reports: list) -> bool:
     return True
 
 
-@pytest.fixture
-def client(live_server):
-    with Client(live_server, timeout=30, retries=3, backoff=0.05) as c:
-        yield c
-
-
 @pytest.mark.e2e
-def test_median_rule_stops_bad_trials_of_concurrent_workers_at_the_grace_step(client):
-    study = client.create_study(
+def test_median_rule_stops_bad_trials_of_concurrent_workers_at_the_grace_step(api_client):
+    study = api_client.create_study(
         f"median-{uuid.uuid4().hex[:8]}", {"k": {"type": "int", "low": 0, "high": 12}},
         direction="maximize", algorithm="grid",
         early_stopping={"rule": "median", "min_steps": 3, "min_trials": 3},
@@ -80,8 +73,8 @@ def test_median_rule_stops_bad_trials_of_concurrent_workers_at_the_grace_step(cl
     ({"max_duration_seconds": 1.5}, "max_duration_seconds"),
     ({"max_trials": 4}, "max_trials"),
 ])
-def test_each_completion_criterion_ends_a_study(client, criterion, expected):
-    study = client.create_study(
+def test_each_completion_criterion_ends_a_study(api_client, criterion, expected):
+    study = api_client.create_study(
         f"stop-{uuid.uuid4().hex[:8]}", {"k": {"type": "int", "low": 0, "high": 1000}},
         direction="maximize", algorithm="random", seed=1, **criterion,
     )

@@ -19,10 +19,10 @@ def check_options(options: Mapping[str, Any], allowed: set[str], name: str) -> N
         raise ValueError(f"unknown option(s) {unknown} for algorithm {name!r}")
 
 
-class RandomSampler:
-    """Independent uniform draws; trial n's draw depends only on (seed, n)."""
+class _PerTrialSampler:
+    """Samplers whose trial n depends only on (seed, n): no history, any interleaving."""
 
-    name = "random"
+    name: str
     needs_history = False
 
     def validate_options(self, options: Mapping[str, Any], space: Space) -> dict[str, Any]:
@@ -31,9 +31,20 @@ class RandomSampler:
 
     def suggest(self, ctx: SamplerContext) -> Proposal:
         d = len(ctx.space)
-        return Proposal(
-            [Suggestion(ctx.space.decode(ctx.rng(n).random(d))) for n in ctx.numbers]
-        )
+        return Proposal([Suggestion(ctx.space.decode(self.unit_point(ctx, d, n)))
+                         for n in ctx.numbers])
+
+    def unit_point(self, ctx: SamplerContext, d: int, number: int) -> np.ndarray:
+        raise NotImplementedError
+
+
+class RandomSampler(_PerTrialSampler):
+    """Independent uniform draws on each parameter's scale."""
+
+    name = "random"
+
+    def unit_point(self, ctx: SamplerContext, d: int, number: int) -> np.ndarray:
+        return ctx.rng(number).random(d)
 
 
 def sobol_point(seed: int, d: int, number: int) -> np.ndarray:
@@ -47,18 +58,10 @@ def sobol_point(seed: int, d: int, number: int) -> np.ndarray:
         return engine.random(1)[0]
 
 
-class QuasiRandomSampler:
+class QuasiRandomSampler(_PerTrialSampler):
     """Scrambled Sobol: trial n takes point n of the sequence fixed by the study's seed."""
 
     name = "quasi-random"
-    needs_history = False
 
-    def validate_options(self, options: Mapping[str, Any], space: Space) -> dict[str, Any]:
-        check_options(options, set(), self.name)
-        return {}
-
-    def suggest(self, ctx: SamplerContext) -> Proposal:
-        d = len(ctx.space)
-        return Proposal(
-            [Suggestion(ctx.space.decode(sobol_point(ctx.seed, d, n))) for n in ctx.numbers]
-        )
+    def unit_point(self, ctx: SamplerContext, d: int, number: int) -> np.ndarray:
+        return sobol_point(ctx.seed, d, number)

@@ -134,7 +134,8 @@ def optimize(
     """
     if n_workers < 1:
         raise ValueError(f"n_workers must be >= 1, got {n_workers}")
-    workers, names, events, stop = _make_workers(study, objective, n_trials, n_workers, processes)
+    workers, names, shared = _make_workers(study, objective, n_trials, n_workers, processes)
+    events, stop = shared["events"], shared["stop"]
     total = n_trials if n_trials is not None else study.data.get("max_trials")
     progress = Progress(total, study.direction, show_progress)
     run = _Run(study, workers, names, events, stop, progress)
@@ -147,6 +148,7 @@ def optimize(
         raise
     finally:
         progress.close()
+        del shared  # only now may the locks and the queue go
     if run.errors:
         raise OptimizerError("; ".join(run.errors))
     return run.finished
@@ -169,7 +171,9 @@ def _make_workers(study: Study, objective, n_trials, n_workers: int, processes: 
     else:
         args = (study, objective, tickets, stop, events)
         workers = [threading.Thread(target=_work, args=(*args, w), daemon=True) for w in names]
-    return workers, names, events, stop
+    # The caller keeps `shared` alive: a spawned child unpickles the locks after start()
+    # has dropped the Process's args, and a collected lock is unlinked under its feet.
+    return workers, names, {"events": events, "stop": stop, "tickets": tickets}
 
 
 class _Counter:
@@ -198,6 +202,8 @@ class _Run:
             except queue.Empty:
                 self._check_alive()
             self.progress.draw(len(self.running))
+        for worker in self.workers:
+            worker.join(5)  # each has said "done": this only reaps it
 
     def _handle(self, kind: str, worker: str, payload: Any) -> None:
         if kind == "start":

@@ -163,11 +163,18 @@ class Posterior:
     alpha: np.ndarray  # (n,)
 
     @classmethod
-    def build(cls, X, y, cat, theta, extra_jitter: float = 0.0) -> Posterior:
-        """Condition on the data; raises LinAlgError if K is not positive definite."""
+    def build(cls, X, y, cat, theta, extra_jitter=0.0, n_noisy=None) -> Posterior:
+        """Condition on the data; raises LinAlgError if K is not positive definite.
+
+        Only the first `n_noisy` rows (default: all) carry the fitted noise; the others
+        are fantasies (pending points) believed exactly, so the uncertainty there drops
+        to ~0 and the acquisition looks elsewhere.
+        """
         inv_ls2, sf2, sn2 = unpack(theta, X.shape[1])
         K, _ = kernel.matern52(kernel.sq_dist(X, X, inv_ls2, cat), sf2)
-        K[np.diag_indices(len(X))] += sn2 + JITTER + extra_jitter
+        noise = np.full(len(X), FIXED_NOISE)
+        noise[: len(X) if n_noisy is None else n_noisy] = sn2
+        K[np.diag_indices(len(X))] += noise + JITTER + extra_jitter
         Linv = _inverse_lower(np.linalg.cholesky(K))
         return cls(X, cat, inv_ls2, sf2, Linv, Linv.T @ (Linv @ y))
 

@@ -26,6 +26,7 @@ from . import acquisition, model
 from .encoding import Encoding
 from .history import History, load_history
 from .optimize import maximize
+from .warp import Warp
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ DEFAULT_BETA = 2.0
 ACQUISITIONS = ("log_ei", "ucb")
 MAX_FIT_POINTS = 256  # hyperparameters are fitted on at most this many observations
 STATE_VERSION = 1
+POWER_WARP = True  # Yeo-Johnson on the values (see warp.py)
 
 
 class GPSampler:
@@ -113,11 +115,8 @@ class _ModelRound:
 
     def __init__(self, ctx: SamplerContext, enc: Encoding, hist: History, opts, rng):
         self.ctx, self.enc, self.hist, self.opts, self.rng = ctx, enc, hist, opts, rng
-        y = hist.y
-        self.y_mean = float(y.mean())
-        sd = float(y.std())
-        self.y_std = sd if sd > 1e-12 * max(1.0, abs(self.y_mean)) else 1.0
-        self.y = (y - self.y_mean) / self.y_std
+        self.warp = Warp.fit(hist.y, power=POWER_WARP)
+        self.y = self.warp.forward(hist.y)
 
     def run(self, count: int) -> tuple[list[Suggestion], dict[str, Any]]:
         theta = self._fit()
@@ -131,8 +130,8 @@ class _ModelRound:
         X_pending = self.hist.X_pending
         for _ in range(count):
             try:
-                post = self._posterior(theta, X_pending)
-                row, info = self._pick(post)
+                post, f_best = self._posterior(theta, X_pending)
+                row, info = self._pick(post, f_best)
             except (np.linalg.LinAlgError, ValueError, FloatingPointError) as exc:
                 log.warning("GP suggestion failed (%s); falling back to a random point", exc)
                 row = self.hist.first_free(self.enc.sobol(64, self.rng), self.enc)
@@ -153,16 +152,23 @@ class _ModelRound:
         with np.errstate(all="ignore"):
             return model.fit(X, y, self.enc.cat, starts, fixed)
 
-    def _posterior(self, theta: np.ndarray, X_pending: np.ndarray) -> model.Posterior:
+    def _posterior(self, theta, X_pending) -> tuple[model.Posterior, float]:
+        """The posterior given observations and pending points, and the incumbent.
+
+        Pending points are believed at the predicted mean; a believed value better than
+        every observation is the incumbent, or EI would stay positive at the pending point
+        itself and send the next worker right next to it.
+        """
         post = _build(self.hist.X, self.y, self.enc.cat, theta)
         if len(X_pending) == 0:
-            return post
+            return post, float(self.y.min())
         believed, _ = post.predict(X_pending)  # kriging believer: y_pending := mean
         X = np.vstack([self.hist.X, X_pending])
-        return _build(X, np.concatenate([self.y, believed]), self.enc.cat, theta)
+        y = np.concatenate([self.y, believed])
+        f_best = float(min(self.y.min(), believed.min()))
+        return _build(X, y, self.enc.cat, theta, n_noisy=len(self.y)), f_best
 
-    def _pick(self, post: model.Posterior) -> tuple[np.ndarray, dict[str, Any]]:
-        f_best = float(self.y.min())
+    def _pick(self, post: model.Posterior, f_best: float) -> tuple[np.ndarray, dict[str, Any]]:
         kind, beta = self.opts["acquisition"], self.opts["beta"]
 
         def acq(X, with_grad):
@@ -179,31 +185,33 @@ class _ModelRound:
         with np.errstate(all="ignore"):
             C, values = maximize(acq, self.enc, self.rng, self.hist.best_rows(5), n_cand)
         row = self.hist.first_free(C, self.enc)
-        return row, self._explain(post, row, kind, beta)
+        return row, self._explain(post, row, kind, beta, f_best)
 
-    def _explain(self, post, row, kind, beta) -> dict[str, Any]:
+    def _explain(self, post, row, kind, beta, f_best) -> dict[str, Any]:
+        """Mean and std mapped back to the user's units (through the monotone warp: the
+        predictive median and half the width of the +-1 std band); UCB as the optimistic
+        bound in the user's units; log-EI on the model's standardized scale."""
         mean, var = post.predict(row[None, :])
-        f_best = float(self.y.min())
+        m, s = float(mean[0]), float(np.sqrt(var[0]))
         sign = 1.0 if self.ctx.direction is Direction.MINIMIZE else -1.0
-        mu = sign * (self.y_mean + self.y_std * float(mean[0]))
-        sd = self.y_std * float(np.sqrt(var[0]))
-        if kind == "ucb":  # the optimistic bound, in the user's units
-            value = mu - sign * np.sqrt(beta) * sd
-        else:  # log of the expected improvement in the user's units
-            value = float(acquisition.log_ei(mean, var, f_best)[0][0]) + np.log(self.y_std)
+        lo, mid, hi = self.warp.inverse(np.array([m - s, m, m + s]))
+        if kind == "ucb":
+            value = sign * float(self.warp.inverse(np.array([m - np.sqrt(beta) * s]))[0])
+        else:
+            value = float(acquisition.log_ei(mean, var, f_best)[0][0])
         return {
             "source": "model",
-            "predicted_mean": mu,
-            "predicted_std": sd,
-            "acquisition": {"name": kind, "value": float(value)},
+            "predicted_mean": sign * float(mid),
+            "predicted_std": float(hi - lo) / 2,
+            "acquisition": {"name": kind, "value": value},
         }
 
 
-def _build(X, y, cat, theta) -> model.Posterior:
+def _build(X, y, cat, theta, n_noisy=None) -> model.Posterior:
     """The posterior, with more jitter if K is numerically singular (never raises twice)."""
     for jitter in (0.0, 1e-6, 1e-4):
         try:
-            return model.Posterior.build(X, y, cat, theta, jitter)
+            return model.Posterior.build(X, y, cat, theta, jitter, n_noisy)
         except np.linalg.LinAlgError:
             log.warning("Cholesky failed with extra jitter %g; retrying with more", jitter)
     return model.Posterior.build(X, y, cat, model.prior_mode(X.shape[1], False), 1e-3)

@@ -217,3 +217,14 @@ def test_quadratic_reaches_the_optimum_in_a_fixed_budget():
         p = prop.suggestions[0].params
         trials.append(Trial(n, n, TrialState.COMPLETED, p, quad(p)))
     assert min(t.value for t in trials) < 1e-2
+
+
+@pytest.mark.parametrize("acq", ["log_ei", "ucb"])
+def test_explanations_are_finite_json_on_heavy_tailed_values(acq):
+    import json
+
+    trials = completed(QUAD, lambda p: np.exp(3 * abs(p["x"])) * (1 + p["y"] ** 4), 15)
+    prop = GPSampler().suggest(ctx(QUAD, trials, numbers=[15, 16], options={"acquisition": acq}))
+    for s in prop.suggestions:
+        json.dumps(s.info, allow_nan=False)
+    json.dumps(prop.state, allow_nan=False)

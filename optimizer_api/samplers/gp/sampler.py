@@ -194,9 +194,14 @@ class _ModelRound:
         mean, var = post.predict(row[None, :])
         m, s = float(mean[0]), float(np.sqrt(var[0]))
         sign = 1.0 if self.ctx.direction is Direction.MINIMIZE else -1.0
-        lo, mid, hi = self.warp.inverse(np.array([m - s, m, m + s]))
+        w = self.warp
+        linear = w.s1 * w.s2  # the warp's slope without the power transform, as a fallback
+        lo, mid, hi = w.inverse(np.array([m - s, m, m + s]))
+        if not np.isfinite([lo, mid, hi]).all():  # outside the power transform's range
+            mid, lo, hi = w.m1 + w.s1 * (m * w.s2 + w.m2), -linear * s, linear * s
         if kind == "ucb":
-            value = sign * float(self.warp.inverse(np.array([m - np.sqrt(beta) * s]))[0])
+            bound = float(w.inverse(np.array([m - np.sqrt(beta) * s]))[0])
+            value = sign * (bound if np.isfinite(bound) else mid - np.sqrt(beta) * linear * s)
         else:
             value = float(acquisition.log_ei(mean, var, f_best)[0][0])
         return {

@@ -70,7 +70,7 @@ def _yj_inverse(x: np.ndarray, lam: float) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     out = np.empty_like(x)
     pos = x >= 0
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):  # out of the transform's range: inf, caught by callers
         if abs(lam) < 1e-12:
             out[pos] = np.expm1(x[pos])
         else:

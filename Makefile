@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export OPTIMIZER_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: serve test lint bench bench-throughput clean
+.PHONY: serve test lint bench bench-throughput demo clean
 
 # Each stamp records which extras are installed; it is redone when pyproject.toml changes.
 $(VENV)/.stamp-base: pyproject.toml
@@ -41,6 +41,11 @@ bench: $(VENV)/.stamp-bench
 
 bench-throughput: $(VENV)/.stamp-bench
 	$(BIN)/python benchmarks/throughput.py
+
+# The MLP example (4 worker processes, Bayesian search, median early stopping) against
+# a service started on a temporary SQLite file, stopped at the end.
+demo: $(VENV)/.stamp-test
+	$(BIN)/python scripts/demo.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -19,6 +19,7 @@ disjoint. Run: /work/bench-venv/bin/python benchmarks/early_stopping.py [--quick
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -31,6 +32,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from optimizer_api import samplers, stopping
 from optimizer_api.domain import Direction, Trial, TrialState
@@ -52,11 +54,13 @@ SPACE = Space.from_dict(
     }
 )
 MAX = Direction.MAXIMIZE
+HISTORY_ARMS = ("none", "median", "asha", "optuna-median", "optuna-sha")
 
 
 # --- learning curves -----------------------------------------------------------------
 
 
+@functools.cache
 def _data():
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
@@ -65,26 +69,25 @@ def _data():
     return train_test_split(x / 16.0, y, test_size=0.3, random_state=0, stratify=y)
 
 
-def train_curve(params: dict) -> list[float]:
-    """Validation accuracy after each of EPOCHS epochs of one configuration."""
-    from sklearn.exceptions import ConvergenceWarning
+def new_model(params: dict):
     from sklearn.neural_network import MLPClassifier
 
-    x_tr, x_va, y_tr, y_va = _data()
-    model = MLPClassifier(
+    return MLPClassifier(
         hidden_layer_sizes=(params["hidden_units"],),
         batch_size=params["batch_size"],
         learning_rate_init=params["learning_rate_init"],
         alpha=params["alpha"],
         random_state=0,
     )
-    accuracies = []
+
+
+def train_epoch(model) -> None:
+    from sklearn.exceptions import ConvergenceWarning
+
+    x_tr, _, y_tr, _ = _data()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        for _ in range(EPOCHS):
-            model.partial_fit(x_tr, y_tr, classes=np.arange(10))
-            accuracies.append(round(float(model.score(x_va, y_va)), 6))
-    return accuracies
+        model.partial_fit(x_tr, y_tr, classes=np.arange(10))
 
 
 def key(params: dict) -> str:
@@ -92,17 +95,36 @@ def key(params: dict) -> str:
 
 
 class Curves:
-    """Every configuration's full curve, computed once."""
+    """Validation accuracy of each configuration after each epoch, trained only as far as
+    some arm asked (pruned trials rarely need the whole curve), and never twice."""
 
     def __init__(self, known: dict[str, list[float]] | None = None):
-        self.known = dict(known or {})
-        self.new: dict[str, list[float]] = {}
+        self.known = {k: list(v) for k, v in (known or {}).items()}
+        self.models: dict[str, object] = {}  # a model trained len(known[k]) epochs
+        self.grown: set[str] = set()
 
-    def __call__(self, params: dict) -> list[float]:
+    def value(self, params: dict, epoch: int) -> float:
+        """Validation accuracy after `epoch` epochs (1-based)."""
         k = key(params)
-        if k not in self.known:
-            self.known[k] = self.new[k] = train_curve(params)
-        return self.known[k]
+        accuracies = self.known.setdefault(k, [])
+        if len(accuracies) < epoch:
+            self._grow(k, params, accuracies, epoch)
+        return accuracies[epoch - 1]
+
+    def _grow(self, k: str, params: dict, accuracies: list[float], epoch: int) -> None:
+        model = self.models.get(k)
+        if model is None:  # known from the cache but not in this process: replay (deterministic)
+            model = self.models[k] = new_model(params)
+            for _ in accuracies:
+                train_epoch(model)
+        _, x_va, _, y_va = _data()
+        while len(accuracies) < epoch:
+            train_epoch(model)
+            accuracies.append(round(float(model.score(x_va, y_va)), 6))
+        self.grown.add(k)
+
+    def new(self) -> dict[str, list[float]]:
+        return {k: self.known[k] for k in self.grown}
 
 
 def load_cache() -> dict[str, list[float]]:
@@ -206,12 +228,11 @@ def simulate(sampler_name: str, seed: int, arm: Arm, curves: Curves) -> dict:
         proposal = sampler.suggest(ctx)
         state = proposal.state if proposal.state is not None else state
         params = proposal.suggestions[0].params
-        full = curves(params)
         stop.start(number)
         reported: dict[int, float] = {}
         pruned = False
-        for step, value in enumerate(full, start=1):
-            reported[step] = value
+        for step in range(1, EPOCHS + 1):
+            reported[step] = curves.value(params, step)
             epochs += 1
             if step < EPOCHS and stop.report(dict(reported), history):
                 pruned = True
@@ -262,10 +283,13 @@ def arms(sampler_name: str) -> list[Arm]:
         ),
     ]
     if samplers.get(sampler_name).needs_history:
+        # A sampler that reads history costs ~1 s a suggestion: fewer arms, and the
+        # question it raises: should it see pruned trials?
+        result = [a for a in result if a.name in HISTORY_ARMS]
         result += [
             replace(a, name=f"{a.name}/pruned-excluded", pruned_to_sampler=False)
             for a in result
-            if a.name in ("median", "asha", "optuna-median", "optuna-sha")
+            if a.name in ("median", "asha")
         ]
     return result
 
@@ -290,20 +314,17 @@ def run_group(task: tuple) -> tuple[list[dict], dict]:
     """All arms of one (sampler, seed): one process, one curve cache."""
     sampler_name, seed, group, known = task
     curves = Curves(known)
-    rows = []
-    for arm in group:
-        t0 = time.perf_counter()
-        row = simulate(sampler_name, seed, arm, curves)
-        rows.append(
-            row
-            | {
-                "sampler": sampler_name,
-                "seed": seed,
-                "arm": arm.name,
-                "seconds": time.perf_counter() - t0,
-            }
-        )
-    return rows, curves.new
+    # Tiny matrices: BLAS threads would only fight the other worker for the cores.
+    with threadpool_limits(1):
+        rows = [run_arm(sampler_name, seed, arm, curves) for arm in group]
+    return rows, curves.new()
+
+
+def run_arm(sampler_name: str, seed: int, arm: Arm, curves: Curves) -> dict:
+    t0 = time.perf_counter()
+    row = simulate(sampler_name, seed, arm, curves)
+    seconds = time.perf_counter() - t0
+    return row | {"sampler": sampler_name, "seed": seed, "arm": arm.name, "seconds": seconds}
 
 
 def run_all(tasks: list[tuple], workers: int) -> list[dict]:
@@ -313,9 +334,15 @@ def run_all(tasks: list[tuple], workers: int) -> list[dict]:
     with ProcessPoolExecutor(workers) as pool:
         for group_rows, new in pool.map(run_group, jobs):
             rows += group_rows
-            known.update(new)
+            for k, accuracies in new.items():
+                if len(accuracies) > len(known.get(k, ())):
+                    known[k] = accuracies
             print(f"  {group_rows[0]['sampler']} seed {group_rows[0]['seed']} done", flush=True)
-    CACHE.write_text(json.dumps(known, separators=(",", ":")))
+    merged = load_cache()  # another run may have written it meanwhile
+    for k, accuracies in known.items():
+        if len(accuracies) > len(merged.get(k, ())):
+            merged[k] = accuracies
+    CACHE.write_text(json.dumps(merged, separators=(",", ":")))
     return rows
 
 
@@ -364,7 +391,10 @@ def markdown(summary: list[dict], title: str) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tune", action="store_true", help="option grid on the tuning seeds")
-    parser.add_argument("--quick", action="store_true", help="3 seeds, random sampler only")
+    parser.add_argument("--quick", action="store_true", help="3 seeds, no result files")
+    parser.add_argument(
+        "--samplers", default="random", help="comma-separated; 'all' adds bayesian (~15 min)"
+    )
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     args = parser.parse_args(argv)
     if args.tune:
@@ -372,7 +402,9 @@ def main(argv: list[str] | None = None) -> None:
         summary = summarize(run_all(tasks, args.workers))
         print(markdown(summary, f"Tuning seeds {TUNE_SEEDS}, random sampler"))
         return
-    names = ["random"] + (["bayesian"] if "bayesian" in samplers.names() and not args.quick else [])
+    names = args.samplers.split(",")
+    if names == ["all"]:
+        names = [n for n in ("random", "bayesian") if n in samplers.names()]
     seeds = TEST_SEEDS[:3] if args.quick else TEST_SEEDS
     tasks = [
         (name, seed, arms(name))

@@ -51,12 +51,18 @@ def best(values: Sequence[float], direction: Direction) -> float:
     return max(values) if direction is Direction.MAXIMIZE else min(values)
 
 
-def running_average(points: Sequence[tuple[int, float]], step: int) -> float | None:
-    """Mean of the values reported at steps <= `step`, or None if the curve ends before it."""
-    if not points or points[-1][0] < step:
-        return None
-    values = [v for s, v in points if s <= step]
-    return sum(values) / len(values) if values else None
+def running_average(trial: Trial, step: int) -> float | None:
+    """Mean of the trial's finite values at steps <= `step`; None if its curve ends before.
+
+    One pass, no sorting: the median rule calls it for every trial of the study.
+    """
+    total, count, reached = 0.0, 0, False
+    for s, v in trial.intermediate.items():
+        if _finite(v):
+            reached = reached or s >= step
+            if s <= step:
+                total, count = total + v, count + 1
+    return total / count if reached and count else None
 
 
 def fmt(x: float) -> str:

@@ -60,7 +60,7 @@ class MedianRule:
             avg
             for other in others
             if other.id != trial.id and other.state in COUNTED
-            if (avg := running_average(curve(other), step)) is not None
+            if (avg := running_average(other, step)) is not None
         ]
         if len(averages) < opts["min_trials"]:
             return CONTINUE

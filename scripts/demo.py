@@ -1,7 +1,8 @@
 """`make demo`: the service on SQLite in the background, the MLP example against it, stop.
 
 Runs client/examples/python/mlp_digits.py with 4 worker processes, Bayesian search and
-median early stopping, then stops the service. Settings: DEMO_TRIALS (40), DEMO_WORKERS (4).
+median early stopping, then stops the service. Settings: DEMO_TRIALS (40), DEMO_WORKERS
+(4), DEMO_MAX_EPOCHS (30).
 """
 
 from __future__ import annotations
@@ -60,8 +61,10 @@ def start_service(workdir: Path) -> tuple[subprocess.Popen, str, Path]:
         "--database-url",
         db,
     ]
-    with open(log, "wb") as out:
-        server = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
+    with open(log, "wb") as out:  # its own session: Ctrl-C reaches the example, not it
+        server = subprocess.Popen(
+            args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     print(f"demo: service on {url}, studies in {db} (log: {log})", flush=True)
     wait_ready(url, server, log)
     return server, url, log
@@ -77,27 +80,25 @@ def stop_service(server: subprocess.Popen) -> None:
     print("demo: service stopped", flush=True)
 
 
+def example_args() -> list[str]:
+    """The MLP example: Bayesian search, median early stopping, worker processes."""
+    env = os.environ.get
+    return [
+        *(sys.executable, str(EXAMPLE), "--study", "mlp-digits-demo", "--processes"),
+        *("--algorithm", "bayesian", "--early-stopping", "median"),
+        *("--trials", env("DEMO_TRIALS", "40"), "--workers", env("DEMO_WORKERS", "4")),
+        *("--max-epochs", env("DEMO_MAX_EPOCHS", "30")),
+    ]
+
+
 def main() -> int:
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="optimizer-demo-") as tmp:
         server, url, _ = start_service(Path(tmp))
         try:
-            args = [
-                sys.executable,
-                str(EXAMPLE),
-                "--study",
-                "mlp-digits-demo",
-                "--trials",
-                os.environ.get("DEMO_TRIALS", "40"),
-                "--workers",
-                os.environ.get("DEMO_WORKERS", "4"),
-                "--processes",
-                "--algorithm",
-                "bayesian",
-                "--early-stopping",
-                "median",
-            ]
-            code = subprocess.run(args, env={**os.environ, "OPTIMIZER_URL": url}).returncode
+            code = subprocess.run(
+                example_args(), env={**os.environ, "OPTIMIZER_URL": url}
+            ).returncode
         except KeyboardInterrupt:
             code = 130
         finally:

@@ -11,6 +11,8 @@ RUN pip install --no-cache-dir build==1.2.2 \
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
+    OPENBLAS_NUM_THREADS=1 \
+    OMP_NUM_THREADS=1 \
     OPTIMIZER_BIND=0.0.0.0:8000 \
     OPTIMIZER_DB_URL=sqlite:////data/optimizer-api.db
 COPY --from=build /wheels /wheels

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import os
+
 from flask import Flask
 
 from . import config as _config
+
+# One BLAS thread per process, set before numpy loads (nothing above imports it): gunicorn
+# runs several workers per core, and numpy's and scipy's bundled OpenBLAS pools fighting
+# over the cores made a Bayesian suggestion 30x slower (benchmarks/gp_cost.py). Users may
+# override these variables.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 
 def create_app(config: dict | None = None) -> Flask:

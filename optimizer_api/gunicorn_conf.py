@@ -6,6 +6,8 @@ Each value can be overridden by an OPTIMIZER_* variable or on gunicorn's command
 import multiprocessing
 import os
 
+import optimizer_api  # noqa: F401 - sets one BLAS thread per worker before numpy loads
+
 bind = os.environ.get("OPTIMIZER_BIND", "127.0.0.1:8000")
 # Requests are short and mostly wait on the store: two workers per core plus one.
 workers = int(os.environ.get("OPTIMIZER_WORKERS", 2 * multiprocessing.cpu_count() + 1))

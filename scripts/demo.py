@@ -91,16 +91,22 @@ def example_args() -> list[str]:
     ]
 
 
+def run_example(url: str) -> int:
+    """Run the example; on Ctrl-C wait for it: it got the signal too and cleans up."""
+    example = subprocess.Popen(example_args(), env={**os.environ, "OPTIMIZER_URL": url})
+    while True:
+        try:
+            return example.wait()
+        except KeyboardInterrupt:
+            continue
+
+
 def main() -> int:
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="optimizer-demo-") as tmp:
         server, url, _ = start_service(Path(tmp))
         try:
-            code = subprocess.run(
-                example_args(), env={**os.environ, "OPTIMIZER_URL": url}
-            ).returncode
-        except KeyboardInterrupt:
-            code = 130
+            code = run_example(url)
         finally:
             stop_service(server)
     print(f"demo: finished in {time.monotonic() - start:.0f} s", flush=True)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -29,3 +31,30 @@ def test_demo_runs_the_mlp_example_and_stops_the_service() -> None:
     url = re.search(r"demo: service on (\S+),", out).group(1)
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{url}/healthz", timeout=2)
+
+
+@pytest.mark.e2e
+def test_ctrl_c_stops_the_demo_cleanly(tmp_path: Path) -> None:
+    log = tmp_path / "demo.out"
+    with open(log, "w") as out:  # its own process group, which Ctrl-C would signal
+        demo = subprocess.Popen(
+            [sys.executable, str(DEMO)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "DEMO_TRIALS": "40"},
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        # The first progress line: trials have finished, others are running.
+        while not re.search(r"\] \d+/40", log.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        os.killpg(demo.pid, signal.SIGINT)
+        assert demo.wait(timeout=60) == 130
+    finally:
+        if demo.poll() is None:
+            os.killpg(demo.pid, signal.SIGKILL)
+    text = log.read_text()
+    assert "interrupted: the running trials are marked failed" in text
+    assert re.search(r"mlp-digits-demo: \d+ completed, \d+ pruned, [1-9]\d* failed", text)
+    assert "demo: service stopped" in text

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+import sys
 import time
 
 from optimizer_client import Client, Study, TrialPruned
@@ -125,8 +126,9 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def main() -> None:
+def main() -> int:
     args = parse_args()
+    code = 0
     with Client(args.url) as client:
         study = client.create_study(
             args.study,
@@ -148,8 +150,10 @@ def main() -> None:
             )
         except KeyboardInterrupt:
             print("\ninterrupted: the running trials are marked failed")
+            code = 130
         print_results(study, time.monotonic() - start)
+    return code
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -9,6 +9,7 @@ are running when Ctrl-C arrives: it marks those failed, then returns control.
 from __future__ import annotations
 
 import logging
+import math
 import multiprocessing
 import queue
 import signal
@@ -54,8 +55,10 @@ def run_trial(trial: Trial, objective: Objective) -> None:
         return
     if value is None:
         trial.fail("the objective returned None without ending the trial")
+    elif not math.isfinite(value := float(value)):  # a diverged run; JSON has no NaN
+        trial.fail(f"the objective returned {value}")
     else:
-        trial.complete(float(value))
+        trial.complete(value)
 
 
 class _Tickets:

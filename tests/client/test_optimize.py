@@ -58,11 +58,13 @@ def test_four_threads_run_exactly_n_trials_and_a_failure_does_not_stop_them(
     assert study.refresh().data["trial_counts"]["running"] == 0
 
 
-def test_prune_and_self_ended_trials(client: Client, name: str) -> None:
+def test_prune_self_ended_and_nan_trials(client: Client, name: str) -> None:
     study = client.create_study(name, SPACE, seed=2)
 
     def objective(trial):
         trial.report(0, 10.0 + trial.number)
+        if trial.number == 6:
+            return float("nan")
         if trial.number % 3 == 0:
             raise TrialPruned()
         if trial.number % 3 == 1:
@@ -70,9 +72,11 @@ def test_prune_and_self_ended_trials(client: Client, name: str) -> None:
             return None
         return 2.0
 
-    finished = study.optimize(objective, n_trials=6, n_workers=2)
+    finished = study.optimize(objective, n_trials=7, n_workers=2)
     by_number = {t.number: t for t in study.trials()}
-    assert len(finished) == len(by_number) == 6
+    assert len(finished) == len(by_number) == 7
+    nan = by_number.pop(6)
+    assert nan.state == "failed" and study.trial(nan.id).data["reason"].endswith("nan")
     for number, trial in by_number.items():
         expected = [("pruned", 10.0 + number), ("completed", 1.0), ("completed", 2.0)]
         assert (trial.state, trial.value) == expected[number % 3]

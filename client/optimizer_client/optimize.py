@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import multiprocessing
+import pickle
 import queue
 import signal
 import threading
@@ -82,8 +83,8 @@ def _work(study: Study, objective: Objective, tickets: _Tickets, stop, events, w
             trial = study.suggest(worker_id=worker)
             if trial is None:
                 break
-            if stop.is_set():  # Ctrl-C while we were asking: the caller may not see it
-                trial.fail("interrupted (KeyboardInterrupt)")
+            if stop.is_set():  # stopped while we were asking: the caller may not see it
+                trial.fail("interrupted: the run stopped before this trial started")
                 break
             events.put(("start", worker, trial.data))
             run_trial(trial, objective)
@@ -167,6 +168,7 @@ def _make_workers(study: Study, objective, n_trials, n_workers: int, processes: 
     tag = uuid.uuid4().hex[:8]
     names = [f"optimize-{tag}-{i}" for i in range(n_workers)]
     if ctx:
+        pickle.dumps(objective)  # fail here, not in each child: lambdas and closures cannot go
         c = study.client
         settings = dict(url=c.url, timeout=c.timeout, retries=c.retries, backoff=c.backoff)
         args = (settings, study.data, objective, tickets, stop, events)
@@ -226,9 +228,11 @@ class _Run:
         for name, worker in self.by_name.items():
             if name not in self.done and not worker.is_alive() and self.events.empty():
                 code = getattr(worker, "exitcode", None)
+                reason = f"worker process died (exit code {code})"
                 data = self.running.pop(name, None)
                 if data is not None:
-                    self._fail(Trial(self.study, data), f"worker process died (exit code {code})")
+                    self._fail(Trial(self.study, data), reason)
+                self.errors.append(f"{name}: {reason}")
                 self.done.add(name)
 
     def interrupt(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -96,6 +97,8 @@ def test_processes_run_the_trials(client: Client, name: str) -> None:
     states = sorted(t.state for t in study.trials())
     assert states == ["completed"] * 5 + ["failed"]
     assert 1 <= len({t.data["worker_id"] for t in study.trials()}) <= 2
+    with pytest.raises((AttributeError, TypeError, pickle.PicklingError)):
+        study.optimize(lambda trial: 1.0, n_trials=1, processes=True)  # not picklable
 
 
 def test_a_service_error_stops_the_run(client: Client, name: str) -> None:

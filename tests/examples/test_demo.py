@@ -41,13 +41,13 @@ def test_ctrl_c_stops_the_demo_cleanly(tmp_path: Path) -> None:
             [sys.executable, str(DEMO)],
             stdout=out,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "DEMO_TRIALS": "40"},
+            env={**os.environ, "DEMO_TRIALS": "20", "DEMO_MAX_EPOCHS": "10"},
             start_new_session=True,
         )
     try:
         deadline = time.monotonic() + 60
         # The first progress line: trials have finished, others are running.
-        while not re.search(r"\] \d+/40", log.read_text()) and time.monotonic() < deadline:
+        while not re.search(r"\] \d+/20", log.read_text()) and time.monotonic() < deadline:
             time.sleep(0.2)
         os.killpg(demo.pid, signal.SIGINT)
         assert demo.wait(timeout=60) == 130

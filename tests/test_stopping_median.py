@@ -59,16 +59,17 @@ def test_minimize():
     assert not rule.should_stop(trial(1, [0.2] * 6), peers(5, 0.3), MIN, {}).stop
 
 
-def test_pruned_and_running_trials_count_failed_ones_do_not():
-    others = peers(2) + peers(2, state=TrialState.PRUNED) + peers(1, state=TrialState.RUNNING)
-    assert rule.should_stop(trial(1, [0.5] * 6), others, MAX, {}).stop
-    failed = peers(2) + peers(3, state=TrialState.FAILED)
-    assert not rule.should_stop(trial(1, [0.5] * 6), failed, MAX, {}).stop
+def test_only_completed_trials_count():
+    states = [s for s in TrialState if s is not TrialState.COMPLETED]
+    low = [trial(200 + k, [0.1] * 10, state) for k, state in enumerate(states)]
+    opts = {"min_trials": 3}
+    assert rule.should_stop(trial(1, [0.5] * 6), peers(3) + low, MAX, opts).stop
+    assert not rule.should_stop(trial(1, [0.5] * 6), peers(2) + low, MAX, opts).stop
 
 
 def test_the_trial_itself_is_not_its_own_peer():
-    me = trial(1, [0.5] * 6, TrialState.RUNNING)
-    assert not rule.should_stop(me, [me] + peers(4), MAX, {}).stop
+    me = trial(1, [0.5] * 6, TrialState.COMPLETED)
+    assert not rule.should_stop(me, [me] + peers(2), MAX, {"min_trials": 3}).stop
 
 
 def test_a_tie_with_the_median_continues():

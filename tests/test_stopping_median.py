@@ -20,7 +20,7 @@ def peers(n, value=0.8, steps=10, state=TrialState.COMPLETED):
 def test_a_trial_below_the_median_stops_with_a_reason():
     d = rule.should_stop(trial(1, [0.5] * 6), peers(5), MAX, {})
     assert d.stop
-    assert "0.5" in d.reason and "0.8" in d.reason and "5 trials" in d.reason
+    assert "0.5" in d.reason and "0.8" in d.reason and "5 completed trials" in d.reason
 
 
 def test_a_trial_above_the_median_continues():

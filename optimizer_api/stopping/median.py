@@ -74,5 +74,5 @@ class MedianRule:
         return Decision(
             True,
             f"best {fmt(mine)} by step {step} is worse than the median {fmt(median)}"
-            f" of {len(averages)} trials",
+            f" of {len(averages)} completed trials",
         )

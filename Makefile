@@ -27,7 +27,7 @@ serve: $(VENV)/.stamp-base
 	$(BIN)/optimizer-api serve --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.stamp-test
-	$(BIN)/ruff check optimizer_api client tests benchmarks
+	$(BIN)/ruff check optimizer_api client tests benchmarks scripts
 	$(BIN)/hadolint Dockerfile
 
 test: lint

@@ -24,8 +24,10 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 try:
+    from benchmarks.gp_report import header
     from benchmarks.problems import PROBLEMS, Problem
 except ImportError:  # run as a script from benchmarks/
+    from gp_report import header
     from problems import PROBLEMS, Problem
 
 from optimizer_api.domain import Direction, Trial, TrialState  # noqa: E402
@@ -197,6 +199,14 @@ def markdown(
     return "\n".join(lines) + "\n"
 
 
+def _runs(path: Path) -> list[dict]:
+    """The runs of a results file (.json) or of a partial log (.jsonl, one run a line)."""
+    text = path.read_text()
+    if path.suffix == ".jsonl":
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+    return json.loads(text)["runs"]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seeds", type=int, default=10)
@@ -205,14 +215,16 @@ def main() -> None:
     ap.add_argument("--methods", default=",".join(METHODS))
     ap.add_argument("--procs", type=int, default=2)
     ap.add_argument("--out", default="gp_quality")
-    ap.add_argument("--merge", default="", help="result files whose runs to add (no rerun)")
+    ap.add_argument(
+        "--merge", default="", help="result files (.json, .partial.jsonl) whose runs to reuse"
+    )
     args = ap.parse_args()
     problems, methods = args.problems.split(","), args.methods.split(",")
     old = [
         r
         for f in filter(None, args.merge.split(","))
-        for r in json.loads(Path(f).read_text())["runs"]
-        if r["problem"] in problems and r["seed"] < args.seeds
+        for r in _runs(Path(f))
+        if r["problem"] in problems and r["seed"] < args.seeds and r["method"] in methods
     ]
     done = {(r["problem"], r["method"], r["seed"]) for r in old}
     tasks = [
@@ -224,23 +236,26 @@ def main() -> None:
     ]
     # The slowest methods first, so the pool does not end on one long straggler.
     tasks.sort(key=lambda t: t[1] != "skopt_gp")
+    out = RESULTS / args.out  # a bare name lands in results/; a path goes where it says
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_suffix(".partial.jsonl")  # every finished run, for --merge if cut short
     with multiprocessing.Pool(args.procs, initializer=_init_worker) as pool:
         rows = list(old)
         for i, row in enumerate(pool.imap_unordered(run, tasks)):
             rows.append(row)
+            with partial.open("a") as fh:
+                fh.write(json.dumps(row) + "\n")
             print(
                 f"[{i + 1}/{len(tasks)}] {row['problem']} {row['method']} seed={row['seed']} "
                 f"regret={row['regret']:.4g} ({row['seconds']:.1f}s)",
                 flush=True,
             )
-    methods = list(dict.fromkeys(methods + [r["method"] for r in old]))
     summary = summarize(rows, problems, methods)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{args.out}.json").write_text(
+    out.with_suffix(".json").write_text(
         json.dumps({"seeds": args.seeds, "budget": args.budget, "runs": rows, **summary}, indent=1)
     )
-    table = markdown(summary, problems, methods, args.seeds, args.budget)
-    (RESULTS / f"{args.out}.md").write_text(table)
+    table = header() + markdown(summary, problems, methods, args.seeds, args.budget)
+    out.with_suffix(".md").write_text(table)
     print(table)
 
 

@@ -29,6 +29,10 @@ LOCAL_SEARCH_ROUNDS = 20
 # Relative improvement of the summed log acquisitions below which L-BFGS-B stops: a
 # quarter fewer evaluations than scipy's default, the same points to ~1e-5 in log-EI.
 LBFGS_FTOL = 1e-6
+# Up to ~50 dimensions and 200 observations the batch converges well before this; in 20
+# dimensions at n = 1000 it took ~150 evaluations of which the last third moved the best
+# start's acquisition by < 1%.
+LBFGS_MAXITER = 100
 
 
 def maximize(
@@ -102,7 +106,7 @@ def _lbfgsb(acq: Acquisition, S: np.ndarray, cols: np.ndarray) -> np.ndarray:
         jac=True,
         method="L-BFGS-B",
         bounds=[(0.0, 1.0)] * (shape[0] * shape[1]),
-        options={"maxiter": 200, "ftol": LBFGS_FTOL},
+        options={"maxiter": LBFGS_MAXITER, "ftol": LBFGS_FTOL},
     )
     X = S.copy()
     X[:, cols] = res.x.reshape(shape)

@@ -122,3 +122,32 @@ def test_log_ei_gradient_matches_finite_differences_also_in_the_tail():
 def test_ucb_prefers_uncertainty_and_low_mean():
     value, _ = acquisition.ucb(np.array([0.0, 0.0, -1.0]), np.array([1.0, 4.0, 1.0]), 2.0)
     assert value[1] > value[0] and value[2] > value[0]
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "heavy_right", "all_negative", "cubed"])
+def test_yeo_johnson_matches_scipy(kind):
+    from scipy.stats import yeojohnson
+
+    from optimizer_api.samplers.gp.warp import Warp, _yj, _yj_lambda
+
+    rng = np.random.default_rng(3)
+    x = {
+        "gaussian": rng.standard_normal(50),
+        "heavy_right": np.exp(3 * rng.standard_normal(200)),
+        "all_negative": -np.exp(rng.standard_normal(100)),
+        "cubed": rng.standard_normal(300) ** 3,
+    }[kind]
+    z = (x - x.mean()) / x.std()
+    expected, lam = yeojohnson(z)
+    assert _yj_lambda(z) == pytest.approx(lam, abs=1e-6)
+    np.testing.assert_allclose(_yj(z, lam), expected, rtol=1e-10, atol=1e-12)
+    w = Warp.fit(x)
+    np.testing.assert_allclose(w.inverse(w.forward(x)), x, rtol=1e-6, atol=1e-9)
+
+
+def test_matern_without_gradient_gives_the_same_values():
+    s = np.random.default_rng(0).random((5, 7)) * 4
+    k, dk = kernel.matern52(s.copy(), 1.3)
+    k2, none = kernel.matern52(s.copy(), 1.3, grad=False)
+    np.testing.assert_array_equal(k, k2)
+    assert none is None and dk.shape == s.shape

@@ -236,3 +236,14 @@ def test_fit_subset_is_stable_as_the_study_grows():
     a, b = set(_fit_subset(7, 600)), set(_fit_subset(7, 601))
     assert len(a) == len(b) == MAX_FIT_POINTS
     assert len(b - a) <= 1 and max(a | b) <= 600
+
+
+def test_history_encodes_all_trials_at_once_like_one_by_one_and_skips_misfits():
+    enc = Encoding(MIXED)
+    trials = completed(MIXED, mixed_value, 40)
+    X = enc.encode_many([t.params for t in trials])
+    np.testing.assert_array_equal(X, np.array([enc.encode(t.params) for t in trials]))
+    bad = Trial(40, 40, TrialState.COMPLETED, {**trials[0].params, "act": "elu"}, 1.0)
+    hist = load_history([*trials, bad], enc, Direction.MINIMIZE)
+    assert hist.n_obs == 40
+    np.testing.assert_array_equal(hist.X, X)

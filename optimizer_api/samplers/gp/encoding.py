@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import qmc
 
-from ...space import CategoricalParam, Space
+from ...space import CategoricalParam, Space, choice_key
 
 # Discrete parameters with more values than this are also moved by the gradient step.
 RELAX_ABOVE = 32
@@ -51,6 +51,28 @@ class Encoding:
                 for p, c in zip(self.params, self.cat, strict=True)
             ]
         )
+
+    def encode_many(self, configs: list[Mapping[str, Any]]) -> np.ndarray:
+        """Many configurations as rows, shape (len(configs), d), a column at a time.
+
+        The same values as encode() row by row (which costs ~20 ms per 1000 trials in
+        20 dimensions); raises like encode() if any configuration does not fit.
+        """
+        X = np.empty((len(configs), self.d))
+        for j, (p, c) in enumerate(zip(self.params, self.cat, strict=True)):
+            if c:
+                index = {choice_key(v): i for i, v in enumerate(p.choices)}
+                X[:, j] = [index[choice_key(cfg[p.name])] for cfg in configs]
+                continue
+            v = np.array([cfg[p.name] for cfg in configs], dtype=float)
+            lo, hi = self._scale[j]
+            if p.log:
+                X[:, j] = (np.log(v) - lo) / (hi - lo)
+            elif self.n_values[j]:
+                X[:, j] = (np.rint((v - p.low) / p.effective_step) + 0.5) / self.n_values[j]
+            else:
+                X[:, j] = (v - lo) / (hi - lo)
+        return X
 
     def decode(self, row: np.ndarray) -> dict[str, Any]:
         """The configuration of a row (any row: values are clipped and rounded)."""

@@ -63,15 +63,12 @@ class History:
 def load_history(trials: Sequence[Trial], enc: Encoding, direction: Direction) -> History:
     """Split trials by what they mean to the model; trials that do not encode are skipped."""
     sign = 1.0 if direction is Direction.MINIMIZE else -1.0
-    rows, kept = [], []
-    for t in sorted(trials, key=lambda t: t.number):
-        try:
-            rows.append(enc.encode(t.params))
-            kept.append(t)
-        except (KeyError, ValueError, TypeError) as exc:
-            log.warning("trial %s skipped: its params do not fit the space (%s)", t.number, exc)
+    kept = sorted(trials, key=lambda t: t.number)
     d = enc.d
-    R = np.array(rows, dtype=float).reshape(-1, d)
+    try:
+        R = enc.encode_many([t.params for t in kept]).reshape(-1, d)
+    except (KeyError, ValueError, TypeError):  # some trial does not fit: find it, skip it
+        R, kept = _encode_one_by_one(kept, enc)
     taken = set(enc.keys(R))
     X, y, pending = [], [], []
     for row, t in zip(R, kept, strict=True):
@@ -86,3 +83,14 @@ def load_history(trials: Sequence[Trial], enc: Encoding, direction: Direction) -
         np.array(pending, dtype=float).reshape(-1, d),
         taken,
     )
+
+
+def _encode_one_by_one(trials: list[Trial], enc: Encoding) -> tuple[np.ndarray, list[Trial]]:
+    rows, kept = [], []
+    for t in trials:
+        try:
+            rows.append(enc.encode(t.params))
+            kept.append(t)
+        except (KeyError, ValueError, TypeError) as exc:
+            log.warning("trial %s skipped: its params do not fit the space (%s)", t.number, exc)
+    return np.array(rows, dtype=float).reshape(-1, enc.d), kept

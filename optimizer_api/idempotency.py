@@ -1,0 +1,81 @@
+"""Idempotency-Key records: claimed before a request runs, answered in its transaction.
+
+A key is scoped to a method and path. Claiming inserts it "in flight" in a transaction
+of its own, so that a concurrent retry sees it and gets a 409; the use case then stores
+its rendered answer with the key in the same transaction as its change, so an answer is
+stored if and only if the change is. A holder that died leaves an in-flight key behind,
+which a retry takes over once it is IN_FLIGHT_STALE_AFTER seconds old.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection
+
+from .errors import InvalidRequest, KeyInFlight
+from .store import sql
+
+TTL = 24 * 3600.0
+IN_FLIGHT_STALE_AFTER = 300.0
+
+
+@dataclass
+class Idempotency:
+    """A claimed key; `finish` stores the rendered answer with the use case's change."""
+
+    scope: str
+    key: str
+    render: Callable[[Any], tuple[int, Any]]
+    rendered: tuple[int, Any] | None = field(default=None)
+
+    def finish(self, conn: Connection, result: Any) -> None:
+        self.rendered = self.render(result)
+        status, body = self.rendered
+        sql.finish_key(conn, self.scope, self.key, status, sql.dumps(body))
+
+
+@dataclass(frozen=True)
+class Replay:
+    """The stored answer to a request made before with the same key and body."""
+
+    status: int
+    body: str
+
+
+def claim(conn: Connection, scope: str, key: str, body: bytes, now: float) -> Replay | None:
+    """Claim a key; None when the request should run, a Replay when it already ran.
+
+    Raises:
+        InvalidRequest: the key was used with another request body (422).
+        KeyInFlight: the first request with this key is still running (409).
+    """
+    fingerprint = _fingerprint(body)
+    if secrets.randbelow(100) == 0:  # now and then, forget keys older than a day
+        sql.purge_keys(conn, now - TTL)
+    row = sql.claim_key(conn, scope, key, fingerprint, now)
+    if row is None:
+        return None
+    if row.fingerprint != fingerprint:
+        raise InvalidRequest(
+            "this Idempotency-Key was used with another request body",
+            errors={"Idempotency-Key": ["reused with another request body"]},
+        )
+    if row.status_code is not None:
+        return Replay(row.status_code, row.response)
+    if sql.retake_key(conn, scope, key, now, now - IN_FLIGHT_STALE_AFTER):
+        return None
+    raise KeyInFlight("a request with this Idempotency-Key is still in flight")
+
+
+def _fingerprint(body: bytes) -> str:
+    try:  # the same JSON sent with other spacing or key order is the same request
+        body = json.dumps(json.loads(body or b"null"), sort_keys=True).encode()
+    except ValueError:
+        pass
+    return hashlib.sha256(body).hexdigest()

@@ -150,11 +150,53 @@ def measure(space: dict, trials: list[Trial], reps: int, optuna: bool) -> dict:
     return row
 
 
+def sweep(args) -> list[dict]:
+    """One pass over every (space, n): a row per pair, printed as it comes."""
+    rows = []
+    for kind in args.dims.split(","):
+        space, f = make_case(kind)
+        ns = [int(n) for n in args.ns.split(",")]
+        for n in [30, *ns] if kind == "mixed" else ns:
+            trials = history(space, f, n)
+            reps = args.reps if n <= 200 else max(3, args.reps // 2)
+            row = {"space": kind, "n": n, **measure(space, trials, reps, not args.no_optuna)}
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    return rows
+
+
+def table(passes: list[list[dict]]) -> list[str]:
+    """Per (space, n): medians over the passes of each pass's medians and ratios."""
+    nan = float("nan")
+    lines = [
+        "| space | n | ours warm | Optuna warm | Optuna/ours (min-max over passes) "
+        "| ours cold | Optuna cold | ours peak MB |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for i, r in enumerate(passes[0]):
+        rs = [p[i] for p in passes]
+
+        def med(get, rs=rs):
+            return float(np.median([get(x) for x in rs]))
+
+        ratios = [x.get("speedup_warm", nan) for x in rs]
+        lines.append(
+            f"| {r['space']} | {r['n']} | {med(lambda x: x['ours']['warm']):.3f} "
+            f"| {med(lambda x: x['optuna_gp'].get('warm', nan)):.3f} "
+            f"| {np.median(ratios):.1f}x ({min(ratios):.1f}-{max(ratios):.1f}) "
+            f"| {med(lambda x: x['ours']['cold']):.3f} "
+            f"| {med(lambda x: x['optuna_gp'].get('cold', nan)):.3f} "
+            f"| {med(lambda x: x['ours']['peak_mb']):.1f} |"
+        )
+    return lines
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--ns", default="50,100,200,500,1000")
     ap.add_argument("--dims", default="6,20,mixed")
     ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--passes", type=int, default=1, help="repeat the whole sweep")
     ap.add_argument("--no-optuna", action="store_true")
     ap.add_argument("--out", default="gp_cost")
     args = ap.parse_args()
@@ -162,39 +204,20 @@ def main() -> None:
         import torch
 
         torch.set_num_threads(1)  # like our one BLAS thread
-    rows = []
-    for kind in args.dims.split(","):
-        space, f = make_case(kind)
-        ns = (
-            [30, *map(int, args.ns.split(","))] if kind == "mixed" else map(int, args.ns.split(","))
-        )
-        for n in ns:
-            trials = history(space, f, n)
-            reps = args.reps if n <= 200 else max(3, args.reps // 2)
-            row = {"space": kind, "n": n, **measure(space, trials, reps, not args.no_optuna)}
-            rows.append(row)
-            print(json.dumps(row), flush=True)
+    passes = [sweep(args) for _ in range(args.passes)]
     out = RESULTS / args.out  # a bare name lands in results/; a path goes where it says
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps(rows, indent=1))
+    out.with_suffix(".json").write_text(json.dumps(passes, indent=1))
     lines = [
         header().rstrip("\n"),
         "",
-        "Seconds per suggestion (median of warm calls, ours and Optuna's alternating; "
-        "Optuna/ours is the median of the per-pair ratios; cold = the first call, without "
-        "state or cache); ours' peak memory by tracemalloc.",
+        f"Seconds per suggestion, medians over {args.passes} passes of: the median of "
+        f"{args.reps} warm calls (3 beyond n = 200), ours and Optuna's alternating; "
+        "Optuna/ours is the median over passes of each pass's median per-pair ratio; "
+        "cold = the first call, without state or cache; ours' peak memory by tracemalloc.",
         "",
-        "| space | n | ours warm | Optuna warm | Optuna/ours | ours cold | Optuna cold "
-        "| ours peak MB |",
-        "|---|---|---|---|---|---|---|---|",
+        *table(passes),
     ]
-    for r in rows:
-        o, t = r["ours"], r["optuna_gp"]
-        lines.append(
-            f"| {r['space']} | {r['n']} | {o['warm']:.3f} | {t.get('warm', float('nan')):.3f} "
-            f"| {r.get('speedup_warm', float('nan')):.1f}x | {o['cold']:.3f} "
-            f"| {t.get('cold', float('nan')):.3f} | {o['peak_mb']:.1f} |"
-        )
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -183,7 +183,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", default="")
     args = ap.parse_args()
-    args.out = args.out or f"gp_http_{args.what}"
+    args.out = args.out or ("gp_http" if args.what == "latency" else "gp_http_quality")
     (run_latency if args.what == "latency" else run_quality)(args)
 
 

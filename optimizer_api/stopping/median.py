@@ -26,6 +26,7 @@ class MedianRule:
     """Stop a trial whose best value is worse than the median running average of the others."""
 
     name = "median"
+    # Chosen on the tuning seeds of benchmarks/early_stopping.py (results/*.tuning.md).
     defaults = {"min_steps": 2, "min_trials": 3}
 
     def validate_options(self, options: Mapping[str, Any]) -> dict[str, Any]:

@@ -231,9 +231,9 @@ def test_explanations_are_finite_json_on_heavy_tailed_values(acq):
 
 
 def test_fit_subset_is_stable_as_the_study_grows():
-    from optimizer_api.samplers.gp.sampler import MAX_FIT_POINTS, _fit_subset
+    from optimizer_api.samplers.gp.fitstate import MAX_FIT_POINTS, fit_subset
 
-    a, b = set(_fit_subset(7, 600)), set(_fit_subset(7, 601))
+    a, b = set(fit_subset(7, 600)), set(fit_subset(7, 601))
     assert len(a) == len(b) == MAX_FIT_POINTS
     assert len(b - a) <= 1 and max(a | b) <= 600
 

@@ -24,6 +24,7 @@ from ..base import Proposal, SamplerContext, Suggestion
 from ..random import check_options
 from . import acquisition, model
 from .encoding import Encoding
+from .fitstate import STATE_VERSION, fit_subset, starts
 from .history import History, load_history
 from .optimize import maximize
 from .warp import Warp
@@ -36,8 +37,6 @@ log = logging.getLogger(__name__)
 DEFAULT_N_INITIAL = 10
 DEFAULT_BETA = 2.0
 ACQUISITIONS = ("log_ei", "ucb")
-MAX_FIT_POINTS = 256  # hyperparameters are fitted on at most this many observations
-STATE_VERSION = 1
 POWER_WARP = True  # Yeo-Johnson on the values (see warp.py)
 
 
@@ -147,12 +146,12 @@ class _ModelRound:
     def _fit(self) -> np.ndarray:
         X, y = self.hist.X, self.y
         fixed = self.opts["deterministic"]
-        if len(X) > MAX_FIT_POINTS:  # O(n^3) per step: fit on a subset, condition on all
-            idx = _fit_subset(self.ctx.seed, len(X))
-            X, y = X[idx], y[idx]
-        starts = _starts(self.ctx.state, self.enc, fixed, self.rng)
+        idx = fit_subset(self.ctx.seed, len(X))  # O(n^3) per step: fit on a subset
+        X, y = X[idx], y[idx]
         with np.errstate(all="ignore"):
-            return model.fit(X, y, self.enc.cat, starts, fixed)
+            return model.fit(
+                X, y, self.enc.cat, starts(self.ctx.state, self.enc, fixed, self.rng), fixed
+            )
 
     def _posterior(self, theta, X_pending) -> tuple[model.Posterior, float]:
         """The posterior given observations and pending points, and the incumbent.
@@ -222,42 +221,3 @@ def _build(X, y, cat, theta, n_noisy=None) -> model.Posterior:
         except np.linalg.LinAlgError:
             log.warning("Cholesky failed with extra jitter %g; retrying with more", jitter)
     return model.Posterior.build(X, y, cat, model.prior_mode(X.shape[1], False), 1e-3)
-
-
-def _fit_subset(seed: int, n: int) -> np.ndarray:
-    """MAX_FIT_POINTS of n observations, chosen at random but stable as n grows.
-
-    Each observation keeps one random priority for the life of the study (a prefix of
-    the seed's stream), so the next call's subset differs by at most one point and the
-    stored fit stays a good warm start (a fresh subset per call doubled the fit's time).
-    """
-    priority = np.random.default_rng([seed & 0xFFFFFFFFFFFFFFFF, 0, 1]).random(n)  # own stream
-    return np.sort(np.argsort(priority, kind="stable")[:MAX_FIT_POINTS])
-
-
-def _starts(state, enc: Encoding, fixed: bool, rng) -> list[np.ndarray]:
-    """Warm start from the stored fit when it matches this space, else prior-based."""
-    base = model.prior_mode(enc.d, fixed)
-    warm = _warm_theta(state, enc, fixed)
-    if warm is not None:
-        return [warm]
-    mu, sigma = model.ls_prior(enc.d)
-    other = base.copy()
-    other[: enc.d] = np.clip(mu - sigma**2 + 0.5 * rng.standard_normal(enc.d), -6.0, 6.0)
-    return [base, other]
-
-
-def _warm_theta(state, enc: Encoding, fixed: bool) -> np.ndarray | None:
-    if not isinstance(state, Mapping) or state.get("version") != STATE_VERSION:
-        return None
-    if state.get("names") != list(enc.space.names) or state.get("deterministic") != fixed:
-        return None
-    try:
-        theta = np.asarray(state["theta"], dtype=float)
-    except (KeyError, TypeError, ValueError):
-        return None
-    expected = len(model.prior_mode(enc.d, fixed))
-    if theta.shape != (expected,) or not np.all(np.isfinite(theta)):
-        return None
-    lo, hi = np.array(model.bounds(enc.d, fixed)).T
-    return np.clip(theta, lo, hi)

@@ -1,7 +1,8 @@
 """Bayesian optimization with a Gaussian process, in numpy and scipy.
 
 Modules: encoding (the space as rows), kernel (Matérn-5/2 over mixed inputs), model (MAP
-fit and posterior), acquisition (log-EI, UCB), optimize (acquisition maximization),
+fit and posterior), warp (the output transform), fitstate (warm starts from the stored
+fit, the fit subset), acquisition (log-EI, UCB), optimize (acquisition maximization),
 history (trials as observations and pending points), sampler (the glue).
 """
 

@@ -6,8 +6,8 @@ kernel-parameter cache), so the timed call at n is warm for both, as in a live s
 The cold first call is timed too. Peak memory of our suggestion is tracemalloc's peak
 (numpy reports its buffers to tracemalloc), in a separate untimed call.
 
-    /work/bench-venv/bin/python benchmarks/gp_cost.py
-    /work/bench-venv/bin/python benchmarks/gp_cost.py --ns 50,200 --dims 6 --reps 2
+    /work/bench-venv/bin/python benchmarks/gp_cost.py            # ~10 min: 3 passes
+    /work/bench-venv/bin/python benchmarks/gp_cost.py --ns 50,200 --dims 6 --reps 2 --passes 1
 """
 
 from __future__ import annotations
@@ -195,8 +195,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--ns", default="50,100,200,500,1000")
     ap.add_argument("--dims", default="6,20,mixed")
-    ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--passes", type=int, default=1, help="repeat the whole sweep")
+    ap.add_argument("--reps", type=int, default=9)
+    ap.add_argument("--passes", type=int, default=3, help="repeat the whole sweep")
     ap.add_argument("--no-optuna", action="store_true")
     ap.add_argument("--out", default="gp_cost")
     args = ap.parse_args()

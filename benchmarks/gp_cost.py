@@ -3,8 +3,9 @@
 For each space and n, both samplers see the same n random observed trials. Each is first
 asked once at n - 1 trials (ours returns its fit as state, Optuna fills its in-process
 kernel-parameter cache), so the timed call at n is warm for both, as in a live study.
-The cold first call is timed too. Peak memory of our suggestion is tracemalloc's peak
-(numpy reports its buffers to tracemalloc), in a separate untimed call.
+The cold first call is timed too. The warm calls of the two alternate, so both see the
+same machine load, and the whole sweep is repeated (--passes). Peak memory of our
+suggestion is tracemalloc's peak (numpy reports its buffers to it), in an untimed call.
 
     /work/bench-venv/bin/python benchmarks/gp_cost.py            # ~10 min: 3 passes
     /work/bench-venv/bin/python benchmarks/gp_cost.py --ns 50,200 --dims 6 --reps 2 --passes 1

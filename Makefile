@@ -37,6 +37,8 @@ bench: $(VENV)/.stamp-bench
 	$(BIN)/python benchmarks/throughput.py
 	$(BIN)/python benchmarks/gp_quality.py
 	$(BIN)/python benchmarks/gp_cost.py
+	$(BIN)/python benchmarks/gp_http.py latency
+	$(BIN)/python benchmarks/gp_http.py quality
 	$(BIN)/python benchmarks/early_stopping.py
 
 bench-throughput: $(VENV)/.stamp-bench

@@ -67,7 +67,7 @@ def _propose(conn, study: Study, space: Space, need: int, now) -> samplers.Propo
         space=space, direction=study.direction, seed=study.seed,
         numbers=list(range(study.next_number, study.next_number + need)),
         options=study.algorithm["options"],
-        trials=sql.all_curves(conn, study.id, now) if sampler.needs_history else (),
+        trials=sql.sampler_history(conn, study.id, now) if sampler.needs_history else (),
         state=study.sampler_state,
     )
     try:

@@ -234,6 +234,21 @@ def insert_intermediate(conn: Connection, trial_id: int, step: int, value: float
     conn.execute(insert(intermediate_values).values(trial_id=trial_id, step=step, value=value))
 
 
+def sampler_history(conn: Connection, study_id: int, now: float) -> list[Trial]:
+    """Every trial as samplers see it: number, state, params, value; no curves or info."""
+    rows = conn.execute(
+        select(trials.c.id, trials.c.number, effective_state(now).label("state"),
+               trials.c.params, trials.c.value)
+        .where(trials.c.study_id == study_id)
+        .order_by(trials.c.number)
+    )
+    return [
+        Trial(id=r.id, number=r.number, state=TrialState(r.state), params=json.loads(r.params),
+              value=r.value)
+        for r in rows
+    ]
+
+
 def all_curves(conn: Connection, study_id: int, now: float) -> list[Trial]:
     """Every trial with its curve, for rules and samplers that need the history."""
     return list_trials(conn, study_id, now)

@@ -34,7 +34,7 @@ def trivial() -> Flask:
 def naive() -> Flask:
     app = Flask("naive")
     path = os.environ.get("CEILING_DB", "/tmp/optimizer-bench-naive.db")
-    with sqlite3.connect(path) as conn:  # in the master only if preloaded; DDL, closed
+    with sqlite3.connect(path) as conn:  # each worker at start (not preloaded): DDL only
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("CREATE TABLE IF NOT EXISTS rows (id INTEGER PRIMARY KEY, at REAL, body TEXT)")
     conn.close()

@@ -17,6 +17,7 @@ within each repetition (back to back, under the same machine load), then their m
     .venv/bin/python benchmarks/throughput.py                      # 10 s runs, 3 repeats
     .venv/bin/python benchmarks/throughput.py --duration 3 --warmup 1 --repeats 1 \
         --clients 4 --backends sqlite
+    .venv/bin/python benchmarks/throughput.py --candidate /tmp/patched-checkout   # A/B
 
 wrk must be installed (Debian: `apt-get install wrk`).
 """
@@ -143,6 +144,7 @@ class Server:
     env: dict[str, str]
     ready_path: str
     workers: int = 4
+    cwd: Path = ROOT  # `python -m` imports optimizer_api from here first
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
 
@@ -167,7 +169,7 @@ class Server:
                 str(self.workers),
                 self.app,
             ],
-            cwd=ROOT,
+            cwd=self.cwd,
             env={**os.environ, "OPTIMIZER_ACCESS_LOG": "", **self.env},
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -183,6 +185,19 @@ class Server:
             except OSError:
                 time.sleep(0.2)
         raise RuntimeError(f"{self.app} did not become ready; see {log.name}")
+
+    def cpu_seconds(self) -> float:
+        """User+system CPU of the master and its workers so far (Linux /proc)."""
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        total = 0
+        for p in [pid, *map(int, children)]:
+            try:
+                fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:  # a worker restarted in between
+                continue
+            total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -281,7 +296,7 @@ def percentile(values: list[float], q: float) -> float | None:
 
 def measure(server: Server, target: str, clients: int, args, work: Path) -> dict:
     """Warm up, then one timed wrk run; rates per second and latencies in milliseconds."""
-    if target in ("trivial", "naive"):
+    if target in ("trivial", "naive"):  # every other target is our service
         mode, path = "single", "/"
     else:
         study = post_json(
@@ -296,8 +311,9 @@ def measure(server: Server, target: str, clients: int, args, work: Path) -> dict
         mode, path = "pair", f"/v1/studies/{study['id']}"
     if args.warmup > 0:
         run_wrk(server.url, mode, path, clients, args.warmup, work)
-    load_before = os.getloadavg()[0]
+    load_before, cpu_before = os.getloadavg()[0], server.cpu_seconds()
     raw = run_wrk(server.url, mode, path, clients, args.duration, work)
+    cpu = server.cpu_seconds() - cpu_before
     seconds = raw["summary"]["duration_us"] / 1e6
     result = {
         "target": target,
@@ -309,6 +325,8 @@ def measure(server: Server, target: str, clients: int, args, work: Path) -> dict
         "socket_errors": int(raw["summary"]["socket_errors"]),
         "wrk_p50_ms": raw["summary"]["wrk_p50_us"] / 1e3,
         "wrk_p99_ms": raw["summary"]["wrk_p99_us"] / 1e3,
+        # gunicorn's CPU per request (PostgreSQL's own processes are not counted)
+        "server_cpu_ms": 1e3 * cpu / max(1.0, raw["summary"]["requests"]),
     }
     for kind, values in raw["lat"].items():
         if not values:
@@ -337,6 +355,18 @@ def start_servers(args, work: Path, stack) -> dict[str, Server]:
     if "postgres" in args.backends:
         url = stack.enter_context(PostgresSchema(args.postgres_url))
         servers["postgres"] = Server("optimizer_api.wsgi:app", {"OPTIMIZER_DB_URL": url}, "/readyz")
+    if args.candidate:  # the same backends served from another source tree
+        for backend in [b for b in ("sqlite", "postgres") if b in servers]:
+            if backend == "sqlite":
+                url = f"sqlite:///{work / 'candidate.db'}"
+            else:
+                url = stack.enter_context(PostgresSchema(args.postgres_url))
+            servers[f"{backend}-candidate"] = Server(
+                "optimizer_api.wsgi:app",
+                {"OPTIMIZER_DB_URL": url},
+                "/readyz",
+                cwd=Path(args.candidate).resolve(),
+            )
     for server in servers.values():
         server.workers = args.workers
         stack.callback(server.stop)
@@ -368,6 +398,7 @@ def run(args) -> dict:
             "workers": args.workers,
             "clients": args.clients,
             "backends": args.backends,
+            "candidate": args.candidate,
             "generator": _wrk_version(),
             "cpus": os.cpu_count(),
             "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
@@ -391,7 +422,7 @@ def _line(r: dict) -> str:
         if kind in r:
             k = r[kind]
             text += f" | {kind} p50 {k['p50_ms']:.2f} p99 {k['p99_ms']:.2f} ms bad {k['bad']}"
-    return text + f" | load {r['load1_before']:.1f}"
+    return text + f" | cpu {r['server_cpu_ms']:.2f} ms/req | load {r['load1_before']:.1f}"
 
 
 def summarize(runs: list[dict], args) -> list[dict]:
@@ -412,6 +443,7 @@ def summarize(runs: list[dict], args) -> list[dict]:
                     got = [r[kind][stat] for r in mine if kind in r]
                     if got:
                         row[f"{kind}_{stat}"] = statistics.median(got)
+            row["server_cpu_ms"] = statistics.median(r["server_cpu_ms"] for r in mine)
             row["errors"] = sum(
                 r["socket_errors"]
                 + sum(r[k]["bad"] for k in ("single", "suggest", "observe") if k in r)
@@ -439,17 +471,17 @@ def summarize(runs: list[dict], args) -> list[dict]:
     return rows
 
 
-def targets_check(summary: list[dict]) -> list[str]:
+def targets_check(summary: list[dict], target: str = "sqlite") -> list[str]:
     """The issue's targets: SQLite, 4 clients, >= 40% of naive's rate and p99 < 50 ms."""
-    row = next((r for r in summary if r["target"] == "sqlite" and r["clients"] == 4), None)
+    row = next((r for r in summary if r["target"] == target and r["clients"] == 4), None)
     if row is None or "vs_naive" not in row:
-        return ["targets not evaluated (needs sqlite and naive at 4 clients)"]
+        return [f"{target}: targets not evaluated (needs it and naive at 4 clients)"]
     p99 = max(row["suggest_p99_ms"], row["observe_p99_ms"])
     return [
-        f"request rate {row['vs_naive']:.0%} of naive (target >= 40%): "
+        f"{target}: request rate {row['vs_naive']:.0%} of naive (target >= 40%): "
         + ("met" if row["vs_naive"] >= 0.4 else "NOT met"),
-        f"p99 suggest {row['suggest_p99_ms']:.1f} ms, observe {row['observe_p99_ms']:.1f} ms "
-        "(target < 50 ms): " + ("met" if p99 < 50 else "NOT met"),
+        f"{target}: p99 suggest {row['suggest_p99_ms']:.1f} ms, observe "
+        f"{row['observe_p99_ms']:.1f} ms (target < 50 ms): " + ("met" if p99 < 50 else "NOT met"),
     ]
 
 
@@ -469,12 +501,14 @@ def markdown(result: dict) -> str:
         f"ceilings measured back to back. Run started {s['started']}, took {s['wall_s']:.0f} s.",
         "",
         "Request rate counts every request (each suggest and each observe is one); pairs/s "
-        "counts completed suggest+observe round trips. Latencies in ms. `load1` is the "
-        "1-minute load average seen before/after the timed runs (the machine is shared).",
+        "counts completed suggest+observe round trips. Latencies in ms; p50/p99 without a "
+        "request type are the ceilings'. CPU ms/req is the gunicorn master's and workers' "
+        "user+system CPU per request (not PostgreSQL's own). `load1` is the 1-minute load "
+        "average seen before/after the timed runs (the machine is shared).",
         "",
         "| target | clients | req/s | pairs/s | vs trivial | vs naive | p50 | p99 "
-        "| suggest p50 | suggest p99 | observe p50 | observe p99 | errors | load1 |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| suggest p50 | suggest p99 | observe p50 | observe p99 | CPU ms/req | errors | load1 |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in result["summary"]:
         lines.append(
@@ -484,9 +518,14 @@ def markdown(result: dict) -> str:
             f"| {_f(r.get('single_p99_ms'), '{:.1f}')} "
             f"| {_f(r.get('suggest_p50_ms'), '{:.2f}')} | {_f(r.get('suggest_p99_ms'), '{:.1f}')} "
             f"| {_f(r.get('observe_p50_ms'), '{:.2f}')} | {_f(r.get('observe_p99_ms'), '{:.1f}')} "
-            f"| {r['errors']} | {r['load1'][0]:.1f}-{r['load1'][1]:.1f} |"
+            f"| {r['server_cpu_ms']:.2f} | {r['errors']} "
+            f"| {r['load1'][0]:.1f}-{r['load1'][1]:.1f} |"
         )
-    lines += ["", "Targets (issue 2):", ""] + [f"- {t}" for t in targets_check(result["summary"])]
+    checks = targets_check(result["summary"])
+    if s.get("candidate"):
+        checks += targets_check(result["summary"], "sqlite-candidate")
+        lines += ["", f"`*-candidate`: optimizer_api served from {s['candidate']}."]
+    lines += ["", "Targets (issue 2):", ""] + [f"- {t}" for t in checks]
     return "\n".join(lines) + "\n"
 
 
@@ -500,6 +539,11 @@ def parse_args(argv=None):
     p.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     p.add_argument("--postgres-url", default=DEFAULT_PG)
     p.add_argument("--out", default=str(RESULTS / "throughput"), help="path without suffix")
+    p.add_argument(
+        "--candidate",
+        help="a source tree whose optimizer_api is measured too, in the same run "
+        "(targets sqlite-candidate, postgres-candidate): to try a proposed change",
+    )
     args = p.parse_args(argv)
     args.clients = [int(c) for c in args.clients.split(",")]
     args.backends = [b for b in args.backends.split(",") if b]

@@ -25,7 +25,11 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(_config.load(config))
     app.json.sort_keys = False  # keep the order users gave (it is the grid order)
-    store = Store(app.config["DATABASE_URL"], busy_timeout_ms=app.config["BUSY_TIMEOUT_MS"])
+    store = Store(
+        app.config["DATABASE_URL"],
+        busy_timeout_ms=app.config["BUSY_TIMEOUT_MS"],
+        sqlite_synchronous=app.config["SQLITE_SYNCHRONOUS"],
+    )
     store.try_create_schema()
     store.dispose()  # no connection may outlive a fork: each process opens its own
     app.extensions["optimizer"] = Service(store)

@@ -22,6 +22,9 @@ def load(overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 1024 * 1024,  # bodies beyond 1 MiB get a 413
         # How long a SQLite writer waits for the file before answering 503.
         "BUSY_TIMEOUT_MS": int(os.environ.get("OPTIMIZER_BUSY_TIMEOUT_MS", 10_000)),
+        # FULL (default): every stored result survives power loss; NORMAL trades that
+        # for speed where fsync is slow (see store/engine.py).
+        "SQLITE_SYNCHRONOUS": os.environ.get("OPTIMIZER_SQLITE_SYNCHRONOUS", "FULL").upper(),
     }
     config.update(overrides or {})
     return config

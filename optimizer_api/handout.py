@@ -6,6 +6,7 @@ Runs inside the service's suggest transaction, with the study row locked.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection
@@ -20,13 +21,16 @@ RUNNING = TrialState.RUNNING
 
 
 def new_trials(
-    conn: Connection, study: Study, counts: dict[str, int], need: int,
+    conn: Connection, study: Study, counts: Callable[[], dict[str, int]], need: int,
     worker_id: str | None, now: float,
 ) -> list[Trial]:
-    """Insert up to `need` running trials (fewer if max_trials or the grid says so)."""
+    """Insert up to `need` running trials (fewer if max_trials or the grid says so).
+
+    Returns them as stored, so that the answer needs no read back.
+    """
     max_trials = study.definition["max_trials"]
     if max_trials is not None:
-        need = min(need, max_trials - sum(counts[s.value] for s in COUNTED_STATES))
+        need = min(need, max_trials - sum(counts()[s.value] for s in COUNTED_STATES))
     if need <= 0:
         return []
     space = Space.from_dict(study.definition["space"])
@@ -42,13 +46,13 @@ def new_trials(
             updates["sampler_state"] = proposal.state
     out = []
     for number, s in enumerate(proposal.suggestions, start=study.next_number):
-        trial_id = sql.insert_trial(
-            conn, study_id=study.id, number=number, state=RUNNING.value, params=s.params,
-            worker_id=worker_id, external=False, info=s.info,
-            grid_index=(s.info or {}).get("grid_index"), created_at=now,
+        fields = dict(
+            study_id=study.id, number=number, params=s.params, worker_id=worker_id,
+            info=s.info, grid_index=(s.info or {}).get("grid_index"), created_at=now,
             lease_expires_at=now + study.lease_seconds,
         )
-        out.append(Trial(trial_id, number, RUNNING, s.params))
+        trial_id = sql.insert_trial(conn, state=RUNNING.value, external=False, **fields)
+        out.append(Trial(id=trial_id, state=RUNNING, **fields))
     sql.update_study(conn, study.id, next_number=study.next_number + len(out), **updates)
     return out
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection
@@ -35,8 +36,10 @@ def external(conn: Connection, study: Study, obs: Mapping[str, Any], now: float)
     return trial_id
 
 
-def intermediate(conn: Connection, study: Study, trial: Trial, obs, now: float) -> bool:
-    """Store a value at a step and renew the lease; whether the trial should stop."""
+def intermediate(
+    conn: Connection, study: Study, trial: Trial, obs, now: float
+) -> tuple[Trial, bool]:
+    """Store a value at a step and renew the lease; the trial, and whether it should stop."""
     step, value = obs["step"], obs["value"]
     if trial.state not in (RUNNING, EXPIRED):
         raise Conflict(f"trial {trial.id} is {trial.state.value}: it takes no more reports")
@@ -46,45 +49,50 @@ def intermediate(conn: Connection, study: Study, trial: Trial, obs, now: float) 
                 f"trial {trial.id} already has value {trial.intermediate[step]} at step {step}",
                 errors={"step": ["already reported with another value"]},
             )
-        return False  # a retry of the same report
+        return trial, False  # a retry of the same report
     sql.insert_intermediate(conn, trial.id, step, value)
+    trial = replace(trial, intermediate={**trial.intermediate, step: value})
     if trial.state is EXPIRED:
-        return False  # the value is kept; the trial stays expired
-    sql.update_trial(conn, trial.id, lease_expires_at=now + study.lease_seconds)
-    return _should_stop(conn, study, trial, {**trial.intermediate, step: value}, now)
+        return trial, False  # the value is kept; the trial stays expired
+    trial = replace(trial, lease_expires_at=now + study.lease_seconds)
+    sql.update_trial(conn, trial.id, lease_expires_at=trial.lease_expires_at)
+    reason = _stop_reason(conn, study, trial, now)
+    if reason is None:
+        return trial, False
+    sql.update_trial(conn, trial.id, reason=reason)
+    return replace(trial, reason=reason), True
 
 
-def _should_stop(conn, study: Study, trial: Trial, curve: dict[int, float], now) -> bool:
+def _stop_reason(conn, study: Study, trial: Trial, now) -> str | None:
+    """Why the study's early-stopping rule stops the trial now, or None."""
     spec = study.definition.get("early_stopping")
     if not spec:
-        return False
+        return None
     rule = stopping.get(spec["rule"])
     others = [t for t in sql.all_curves(conn, study.id, now) if t.id != trial.id]
-    me = Trial(trial.id, trial.number, trial.state, trial.params, intermediate=curve)
     options = {k: v for k, v in spec.items() if k != "rule"}
     try:
-        decision = rule.should_stop(me, others, study.direction, options)
+        decision = rule.should_stop(trial, others, study.direction, options)
     except Exception:  # a rule must never fail a report
         log.exception("rule %s failed on trial %s", rule.name, trial.id)
-        return False
-    if decision.stop:
-        sql.update_trial(conn, trial.id, reason=decision.reason)
-    return decision.stop
+        return None
+    return (decision.reason or f"stopped by the {rule.name} rule") if decision.stop else None
 
 
-def finish(conn: Connection, trial: Trial, kind: str, obs, now: float) -> None:
+def finish(conn: Connection, trial: Trial, kind: str, obs, now: float) -> Trial:
     """End a trial as completed, failed or pruned (a pruned one keeps its last value)."""
     state = FINAL_STATE[kind]
     value = obs.get("value")
     if kind == "pruned" and value is None:
         value = trial.last_intermediate
     if trial.state.value == state and (kind == "failed" or trial.value == value):
-        return  # a retry of the same report: nothing changes
+        return trial  # a retry of the same report: nothing changes
     if trial.state not in (RUNNING, EXPIRED):
         detail = f"trial {trial.id} is already {trial.state.value}"
         if trial.state.value == state:
             detail += f" with value {trial.value}"
         raise Conflict(detail, errors={"trial_id": [detail]})
-    reason = {"failed": obs.get("reason"), "pruned": trial.reason}.get(kind)
-    sql.update_trial(conn, trial.id, state=state, value=None if kind == "failed" else value,
-                     reason=reason, finished_at=now)
+    changes = dict(value=None if kind == "failed" else value, finished_at=now,
+                   reason={"failed": obs.get("reason"), "pruned": trial.reason}.get(kind))
+    sql.update_trial(conn, trial.id, state=state, **changes)
+    return replace(trial, state=TrialState(state), **changes)

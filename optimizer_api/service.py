@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection
@@ -21,7 +21,7 @@ from . import definition, handout, idempotency, reports
 from .domain import Study, StudyView, Trial, TrialState
 from .errors import Conflict, NotFound
 from .idempotency import Idempotency, Replay
-from .status import exhausted_reason
+from .status import Counts, exhausted_reason, status
 from .store import Store, sql
 
 RUNNING = TrialState.RUNNING
@@ -32,14 +32,16 @@ __all__ = ["Idempotency", "Observed", "Replay", "Service", "Suggested"]
 @dataclass(frozen=True)
 class Suggested:
     trials: list[Trial]
-    view: StudyView
+    status: str
+    status_reason: str | None
 
 
 @dataclass(frozen=True)
 class Observed:
     trial: Trial
     should_stop: bool
-    view: StudyView
+    status: str
+    status_reason: str | None
 
 
 class Service:
@@ -105,23 +107,26 @@ class Service:
         return self.store.run_write(self._suggest, study_id, count, worker_id, idem)
 
     def _suggest(self, conn, study_id, count, worker_id, idem) -> Suggested:
+        # Everything here runs under the study's write lock: no read backs, and the trials
+        # are counted once, only if a criterion needs them.
         now = self.clock()
         study = self._study(conn, study_id, lock=True)
         sql.expire_lapsed(conn, study_id, now)
-        handed: list[Trial] = []
+        trials: list[Trial] = []
+        lease = now + study.lease_seconds
         if worker_id is not None:  # a retrying worker gets its running trials back
-            handed = sql.running_of_worker(conn, study_id, worker_id, now)[:count]
-            for t in handed:
-                sql.update_trial(conn, t.id, lease_expires_at=now + study.lease_seconds)
-        if count > len(handed):
-            counts = sql.state_counts(conn, study_id, now)
-            if exhausted_reason(conn, study, counts, now) is None:
-                handed += handout.new_trials(
-                    conn, study, counts, count - len(handed), worker_id, now
-                )
-        trials = [sql.get_trial(conn, study_id, t.id, now) for t in handed]
-        view = self._view(conn, sql.get_study(conn, study_id), now)
-        return self._answer(conn, idem, Suggested(trials, view))
+            for t in sql.running_of_worker(conn, study_id, worker_id, now)[:count]:
+                sql.update_trial(conn, t.id, lease_expires_at=lease)
+                trials.append(replace(t, lease_expires_at=lease))
+        counts = Counts(conn, study_id, now)
+        if count > len(trials) and exhausted_reason(conn, study, counts, now) is None:
+            new = handout.new_trials(conn, study, counts, count - len(trials), worker_id, now)
+            counts.add_running(len(new))
+            trials += new
+            if study.algorithm["name"] == "grid":  # the cursor moved: status depends on it
+                study = sql.get_study(conn, study_id)
+        state, reason = status(conn, study, counts, now)
+        return self._answer(conn, idem, Suggested(trials, state, reason))
 
     # -- observe ---------------------------------------------------------------------
     def observe(
@@ -136,16 +141,15 @@ class Service:
         study = self._study(conn, study_id, lock=kind == "external")
         should_stop = False
         if kind == "external":
-            trial_id = reports.external(conn, study, obs, now)
+            trial = sql.get_trial(conn, study_id, reports.external(conn, study, obs, now), now)
         else:
             trial = self._trial(conn, study_id, obs["trial_id"], now, lock=True)
-            trial_id = trial.id
             if kind == "intermediate":
-                should_stop = reports.intermediate(conn, study, trial, obs, now)
+                trial, should_stop = reports.intermediate(conn, study, trial, obs, now)
             else:
-                reports.finish(conn, trial, kind, obs, now)
-        trial = sql.get_trial(conn, study_id, trial_id, now)
-        return self._answer(conn, idem, Observed(trial, should_stop, self._view(conn, study, now)))
+                trial = reports.finish(conn, trial, kind, obs, now)
+        state, reason = status(conn, study, Counts(conn, study_id, now), now)
+        return self._answer(conn, idem, Observed(trial, should_stop, state, reason))
 
     def heartbeat(self, study_id: int, trial_id: int, idem: Idempotency | None = None) -> Trial:
         """Renew a running trial's lease; Conflict once it has ended or expired."""
@@ -218,10 +222,7 @@ class Service:
         return trial
 
     def _view(self, conn, study: Study, now: float) -> StudyView:
-        counts = sql.state_counts(conn, study.id, now)
+        counts = Counts(conn, study.id, now)
         best = sql.best_trial(conn, study.id, study.direction)
-        reason = exhausted_reason(conn, study, counts, now, best)
-        done = reason is not None and counts["running"] == 0
-        if reason is not None and not done:
-            reason = f"{reason}; waiting for {counts['running']} running trial(s)"
-        return StudyView(study, counts, "completed" if done else "running", reason, best)
+        state, reason = status(conn, study, counts, now, best)
+        return StudyView(study, counts(), state, reason, best)

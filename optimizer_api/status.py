@@ -6,26 +6,62 @@ disagree with them. A study is `completed` once a criterion holds and nothing ru
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, select
+from collections.abc import Callable
+
+from sqlalchemy import Connection
 
 from . import samplers
-from .domain import COUNTED_STATES, Study, Trial, TrialState
+from .domain import COUNTED_STATES, Study, Trial
 from .space import Space
 from .store import sql
-from .store.tables import trials
+
+
+class Counts:
+    """The study's trials per state, counted once and only if someone asks."""
+
+    def __init__(self, conn: Connection, study_id: int, now: float):
+        self._args = (conn, study_id, now)
+        self._counts: dict[str, int] | None = None
+
+    def __call__(self) -> dict[str, int]:
+        if self._counts is None:
+            self._counts = sql.state_counts(*self._args)
+        return self._counts
+
+    def add_running(self, n: int) -> None:
+        if self._counts is not None:
+            self._counts = {**self._counts, "running": self._counts["running"] + n}
+
+
+def status(
+    conn: Connection, study: Study, counts: Callable[[], dict[str, int]], now: float,
+    best: Trial | None = None,
+) -> tuple[str, str | None]:
+    """("running" or "completed", the reason no more trials will come, or None)."""
+    reason = exhausted_reason(conn, study, counts, now, best)
+    if reason is None:
+        return "running", None
+    running = counts()["running"]
+    if running == 0:
+        return "completed", reason
+    return "running", f"{reason}; waiting for {running} running trial(s)"
 
 
 def exhausted_reason(
-    conn: Connection, study: Study, counts: dict[str, int], now: float,
+    conn: Connection, study: Study, counts: Callable[[], dict[str, int]], now: float,
     best: Trial | None = None,
 ) -> str | None:
-    """Why no more trials will be suggested, or None while some may be."""
+    """Why no more trials will be suggested, or None while some may be.
+
+    Counts the trials only when a criterion needs them (max_trials, max_failed_trials).
+    """
     d = study.definition
-    if d["max_failed_trials"] is not None and counts["failed"] >= d["max_failed_trials"]:
-        return f"max_failed_trials reached ({counts['failed']} failed)"
-    counted = sum(counts[s.value] for s in COUNTED_STATES)
-    if d["max_trials"] is not None and counted >= d["max_trials"]:
-        return f"max_trials reached ({counted} trials)"
+    if d["max_failed_trials"] is not None and counts()["failed"] >= d["max_failed_trials"]:
+        return f"max_failed_trials reached ({counts()['failed']} failed)"
+    if d["max_trials"] is not None:
+        counted = sum(counts()[s.value] for s in COUNTED_STATES)
+        if counted >= d["max_trials"]:
+            return f"max_trials reached ({counted} trials)"
     if d.get("max_duration_seconds") is not None:
         if now - study.created_at >= d["max_duration_seconds"]:
             return f"max_duration_seconds reached ({d['max_duration_seconds']} s)"
@@ -48,15 +84,7 @@ def _converged(conn: Connection, study: Study, best: Trial | None) -> str | None
         return f"target_value reached (best {best.value} at trial {best.number})"
     patience = d.get("no_improvement_trials")
     if patience is not None:
-        since = conn.execute(
-            select(func.count())
-            .select_from(trials)
-            .where(
-                trials.c.study_id == study.id,
-                trials.c.state == TrialState.COMPLETED.value,
-                trials.c.finished_at > best.finished_at,
-            )
-        ).scalar_one()
+        since = sql.count_completed_after(conn, study.id, best.finished_at)
         if since >= patience:
             return f"no_improvement_trials reached (no improvement in {since} trials)"
     return None

@@ -20,8 +20,8 @@ def suggest(study_id: int):
     def render(result):
         return 200, {
             "trials": [trial_json(t) for t in result.trials],
-            "study_status": result.view.status,
-            "status_reason": result.view.status_reason,
+            "study_status": result.status,
+            "status_reason": result.status_reason,
         }
 
     return respond(
@@ -38,8 +38,8 @@ def observe(study_id: int):
         return 200, {
             "trial": trial_json(result.trial),
             "should_stop": result.should_stop,
-            "study_status": result.view.status,
-            "status_reason": result.view.status_reason,
+            "study_status": result.status,
+            "status_reason": result.status_reason,
         }
 
     return respond(lambda idem: service().observe(study_id, obs, idem), render)

@@ -33,9 +33,17 @@ _RETRYABLE_PG = {"40001", "40P01"}
 class Store:
     """Owns the engine of one process (made lazily, and again after a fork)."""
 
-    def __init__(self, url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS):
+    def __init__(
+        self, url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, sqlite_synchronous="FULL"
+    ):
         self.url = make_url(url)
         self.busy_timeout_ms = busy_timeout_ms
+        if sqlite_synchronous not in ("FULL", "NORMAL"):
+            raise ValueError("sqlite_synchronous must be FULL or NORMAL")
+        # FULL: an fsync per commit, so a stored result survives power loss. NORMAL (with
+        # WAL): fsync at checkpoints only; never corrupts the file, but the last commits
+        # may be lost on power loss or an OS crash. Faster when fsync is slow.
+        self.sqlite_synchronous = sqlite_synchronous
         self._schema_ready = False
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self._engine: Engine | None = None
@@ -57,7 +65,7 @@ class Store:
     def _make_engine(self) -> Engine:
         if not self.is_sqlite:
             return create_engine(self.url, pool_pre_ping=True, pool_size=5, max_overflow=5)
-        busy = self.busy_timeout_ms
+        busy, synchronous = self.busy_timeout_ms, self.sqlite_synchronous
         engine = create_engine(self.url, connect_args={"timeout": busy / 1000})
 
         @event.listens_for(engine, "connect")
@@ -67,7 +75,7 @@ class Store:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute(f"PRAGMA busy_timeout={busy}")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute(f"PRAGMA synchronous={synchronous}")
             cur.close()
 
         @event.listens_for(engine, "begin")

@@ -100,11 +100,10 @@ class Store:
     def write(self) -> Iterator[Connection]:
         """One write transaction; on SQLite, the only writer of the file until it ends."""
         self._ensure_schema()
-        with self._translate(), self._writer_lock():
-            conn = self.engine.connect()
+        with self._translate(), self.engine.connect() as conn:  # checked out before queuing
             if self.is_sqlite:
                 conn = conn.execution_options(sqlite_begin="BEGIN IMMEDIATE")
-            with conn, conn.begin():
+            with self._writer_lock(), conn.begin():
                 yield conn
 
     def run_write(self, fn, *args, attempts: int = 3, **kwargs):

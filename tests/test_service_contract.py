@@ -132,8 +132,8 @@ def test_max_failed_trials_ends_the_study(svc):
     for _ in range(2):
         svc.observe(sid, obs(trial_id=svc.suggest(sid).trials[0].id, failed=True))
     result = svc.suggest(sid)
-    assert result.trials == [] and result.view.status == "completed"
-    assert "max_failed_trials" in result.view.status_reason
+    assert result.trials == [] and result.status == "completed"
+    assert "max_failed_trials" in result.status_reason
 
 
 def test_lease_lapses_and_a_late_result_is_kept(svc, clock):
@@ -177,8 +177,8 @@ def test_grid_points_requeue_once_after_failure_or_expiry(svc, clock):
         svc.observe(sid, obs(trial_id=t.id, failed=True))
     svc.observe(sid, obs(trial_id=again[2].id, value=1.0))
     end = svc.suggest(sid, count=5)
-    assert end.trials == [] and end.view.status == "completed"
-    assert "grid exhausted" in end.view.status_reason
+    assert end.trials == [] and end.status == "completed"
+    assert "grid exhausted" in end.status_reason
 
 
 def test_worker_id_gets_its_running_trials_back(svc):
@@ -215,7 +215,7 @@ def test_completion_criteria(svc, clock):
     target = make(svc, "t", target_value=0.1)
     trial = svc.suggest(target).trials[0]
     svc.observe(target, obs(trial_id=trial.id, value=0.05))
-    assert "target_value" in svc.suggest(target).view.status_reason
+    assert "target_value" in svc.suggest(target).status_reason
     assert svc.suggest(target).trials == []
 
     patience = make(svc, "p", no_improvement_trials=2)

@@ -46,3 +46,30 @@ def test_walkthrough_runs_verbatim(live_server):
     best = min(t["value"] for t in trials)
     assert study["best_trial"]["value"] == best
     assert lines[-1].endswith(str(best))
+
+
+def test_early_stopping_table_matches_the_rules_defaults():
+    from optimizer_api import stopping
+
+    text = README.read_text()
+    rows = re.findall(r"^\| `(\w+)` \| .*? \| (.*?) \|$", text, re.M)
+    documented = {rule: cell for rule, cell in rows if rule in stopping.names()}
+    assert sorted(documented) == stopping.names()
+    for rule, cell in documented.items():
+        options = dict(re.findall(r"`(\w+)` \(([^)]+)\)", cell))
+        given = {"bound": 0.5} if rule == "threshold" else {}
+        filled = stopping.get(rule).validate_options(given)
+        assert set(options) == set(filled), rule
+        for name, default in options.items():
+            if default in ("required",):
+                continue
+            expected = "none" if filled[name] is None else str(filled[name]).removesuffix(".0")
+            assert default == expected, (rule, name, default, filled[name])
+
+
+def test_documented_algorithms_are_the_registered_ones():
+    from optimizer_api import samplers
+
+    text = README.read_text()
+    for name in samplers.names():
+        assert f"`{name}`" in text, name

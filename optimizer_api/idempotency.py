@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from .errors import InvalidRequest, KeyInFlight
-from .store import sql
+from .store import keys, sql
 
 TTL = 24 * 3600.0
 IN_FLIGHT_STALE_AFTER = 300.0
@@ -37,7 +37,7 @@ class Idempotency:
     def finish(self, conn: Connection, result: Any) -> None:
         self.rendered = self.render(result)
         status, body = self.rendered
-        sql.finish_key(conn, self.scope, self.key, status, sql.dumps(body))
+        keys.finish_key(conn, self.scope, self.key, status, sql.dumps(body))
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,8 @@ def claim(conn: Connection, scope: str, key: str, body: bytes, now: float) -> Re
     """
     fingerprint = _fingerprint(body)
     if secrets.randbelow(100) == 0:  # now and then, forget keys older than a day
-        sql.purge_keys(conn, now - TTL)
-    row = sql.claim_key(conn, scope, key, fingerprint, now)
+        keys.purge_keys(conn, now - TTL)
+    row = keys.claim_key(conn, scope, key, fingerprint, now)
     if row is None:
         return None
     if row.fingerprint != fingerprint:
@@ -68,7 +68,7 @@ def claim(conn: Connection, scope: str, key: str, body: bytes, now: float) -> Re
         )
     if row.status_code is not None:
         return Replay(row.status_code, row.response)
-    if sql.retake_key(conn, scope, key, now, now - IN_FLIGHT_STALE_AFTER):
+    if keys.retake_key(conn, scope, key, now, now - IN_FLIGHT_STALE_AFTER):
         return None
     raise KeyInFlight("a request with this Idempotency-Key is still in flight")
 

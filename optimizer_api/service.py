@@ -22,7 +22,7 @@ from .domain import Study, StudyView, Trial, TrialState
 from .errors import Conflict, NotFound
 from .idempotency import Idempotency, Replay
 from .status import Counts, exhausted_reason, status
-from .store import Store, sql
+from .store import Store, keys, sql
 
 RUNNING = TrialState.RUNNING
 
@@ -197,7 +197,7 @@ class Service:
 
     def release_key(self, scope: str, key: str) -> None:
         """Forget an in-flight key whose request failed, so that a retry runs again."""
-        self.store.run_write(sql.release_key, scope, key)
+        self.store.run_write(keys.release_key, scope, key)
 
     # -- helpers ---------------------------------------------------------------------
     @staticmethod

@@ -1,6 +1,6 @@
 """Persistence: SQLAlchemy Core tables and queries over SQLite or PostgreSQL."""
 
-from . import sql
+from . import keys, sql
 from .engine import Store
 
-__all__ = ["Store", "sql"]
+__all__ = ["Store", "keys", "sql"]

@@ -20,6 +20,7 @@ from .errors import InvalidRequest, InvalidSpace
 MAX_PARAMETERS = 256
 MAX_CHOICES = 10_000
 MAX_NAME_LENGTH = 128
+MAX_STEPS = 10**15  # values of a stepped parameter: beyond, floats no longer hit the steps
 _REL_TOL = 1e-9
 
 
@@ -308,7 +309,7 @@ def parse_param(name: Any, spec: Any) -> Param:
     if not isinstance(spec, Mapping):
         raise ValueError("definition must be an object with a 'type'")
     kind = spec.get("type")
-    if kind not in _KEYS:
+    if not isinstance(kind, str) or kind not in _KEYS:
         raise ValueError(f"unknown type {kind!r}: expected one of float, int, categorical")
     unknown = sorted(set(spec) - _KEYS[kind])
     if unknown:
@@ -346,6 +347,8 @@ def _parse_numeric(name: str, kind: str, spec: Mapping) -> NumericParam:
         raise ValueError(f"log must be a boolean, got {log!r}")
     if not low < high:
         raise ValueError(f"low ({low}) must be less than high ({high})")
+    if not math.isfinite(float(high) - float(low)):
+        raise ValueError("high - low must be a finite number")
     if log and low <= 0:
         raise ValueError(f"log scale needs low > 0, got low = {low}")
     if step is not None:
@@ -356,6 +359,8 @@ def _parse_numeric(name: str, kind: str, spec: Mapping) -> NumericParam:
         if kind == "int" and float(step) != int(step):
             raise ValueError(f"step must be an integer for an int parameter, got {step!r}")
         k = (high - low) / step
+        if not k <= MAX_STEPS:
+            raise ValueError(f"step {step} is too small: more than {MAX_STEPS:.0e} values")
         if abs(k - round(k)) > _REL_TOL * max(1.0, abs(k)):
             raise ValueError(f"step {step} does not divide the range [{low}, {high}]")
     if kind == "int":

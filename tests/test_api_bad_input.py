@@ -104,6 +104,20 @@ def _bad(study):
         ("heartbeat finished trial", "POST", f"/v1/studies/{sid}/trials/{done}/heartbeat", {}, j,
          409, None),
         ("idempotency key too long", "POST", sug, {}, j, 422, "Idempotency-Key"),
+        # found by schemathesis against openapi.yaml
+        ("id beyond 64 bits", "GET", "/v1/studies/99999999999999999999999999", None, None, 404,
+         None),
+        ("trial id beyond 64 bits", "POST", f"/v1/studies/{sid}/trials/{2**70}/heartbeat", {},
+         j, 404, None),
+        ("type is an object", "POST", "/v1/studies", {"name": "t", "space": {
+            "x": {"type": {}, "choices": [1]}}}, j, 422, "space"),
+        ("step too small", "POST", "/v1/studies", {"name": "t", "space": {
+            "x": {"type": "float", "low": 0, "high": 1, "step": 5e-324}}}, j, 422, "space"),
+        ("infinite range", "POST", "/v1/studies", {"name": "t", "space": {
+            "x": {"type": "float", "low": -1e308, "high": 1e308}}}, j, 422, "space"),
+        ("lone surrogate", "POST", "/v1/studies", b'{"name": "\\ud800", "space": {}}', j, 400,
+         None),
+        ("NUL in a string", "POST", sug, b'{"worker_id": "a\\u0000b"}', j, 400, None),
     ]
 
 

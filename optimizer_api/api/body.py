@@ -35,7 +35,26 @@ def json_object() -> dict[str, Any]:
         raise MalformedRequest(f"the body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise MalformedRequest(f"the body must be a JSON object, not {type(data).__name__}")
+    _check_strings(data)
     return data
+
+
+def _check_strings(value: Any) -> None:
+    """Reject what no store can keep: lone surrogates (not UTF-8) and NUL characters."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise MalformedRequest("strings must not contain NUL (\\u0000) characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise MalformedRequest("strings must be valid Unicode: lone surrogate") from None
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _check_strings(k)
+            _check_strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            _check_strings(v)
 
 
 def load(schema: Schema) -> dict[str, Any]:

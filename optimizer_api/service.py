@@ -93,7 +93,7 @@ class Service:
 
     def delete_study(self, study_id: int) -> None:
         def _delete(conn):
-            if not sql.delete_study(conn, study_id):
+            if not (_is_id(study_id) and sql.delete_study(conn, study_id)):
                 raise NotFound(f"no study with id {study_id}")
 
         self.store.run_write(_delete)
@@ -207,13 +207,15 @@ class Service:
         return result
 
     def _study(self, conn, study_id: int, lock: bool = False) -> Study:
-        study = sql.get_study(conn, study_id, lock=lock)
+        study = sql.get_study(conn, study_id, lock=lock) if _is_id(study_id) else None
         if study is None:
             raise NotFound(f"no study with id {study_id}")
         return study
 
     def _trial(self, conn, study_id: int, trial_id: int, now: float, lock=False) -> Trial:
-        trial = sql.get_trial(conn, study_id, trial_id, now, lock=lock)
+        trial = None
+        if _is_id(trial_id):
+            trial = sql.get_trial(conn, study_id, trial_id, now, lock=lock)
         if trial is None:
             raise NotFound(
                 f"no trial with id {trial_id} in study {study_id}",
@@ -226,3 +228,9 @@ class Service:
         best = sql.best_trial(conn, study.id, study.direction)
         state, reason = status(conn, study, counts, now, best)
         return StudyView(study, counts(), state, reason, best)
+
+
+def _is_id(value: int) -> bool:
+    """Ids are positive 64-bit integers: any other number names nothing (and would not
+    fit the store's integer columns)."""
+    return 0 < value < 2**63

@@ -107,6 +107,7 @@ def _bad(study):
         # found by schemathesis against openapi.yaml
         ("id beyond 64 bits", "GET", "/v1/studies/99999999999999999999999999", None, None, 404,
          None),
+        ("delete id beyond 64 bits", "DELETE", f"/v1/studies/{2**64}", None, None, 404, None),
         ("trial id beyond 64 bits", "POST", f"/v1/studies/{sid}/trials/{2**70}/heartbeat", {},
          j, 404, None),
         ("type is an object", "POST", "/v1/studies", {"name": "t", "space": {

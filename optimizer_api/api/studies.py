@@ -38,12 +38,12 @@ def list_studies():
     return _ok({"studies": [study_json(v) for v in service().list_studies(query["name"])]})
 
 
-@bp.get("/<id:study_id>")
+@bp.get("/<int:study_id>")
 def get_study(study_id: int):
     return _ok(study_json(service().get_study(study_id)))
 
 
-@bp.delete("/<id:study_id>")
+@bp.delete("/<int:study_id>")
 def delete_study(study_id: int):
     service().delete_study(study_id)
     return Response(status=204)

@@ -9,7 +9,7 @@ from .idempotency import idempotent, respond
 from .schemas import HeartbeatIn, ObserveIn, SuggestIn, TrialsQuery, trial_json
 from .studies import _ok, service
 
-bp = Blueprint("trials", __name__, url_prefix="/v1/studies/<id:study_id>")
+bp = Blueprint("trials", __name__, url_prefix="/v1/studies/<int:study_id>")
 
 
 @bp.post("/suggest")
@@ -45,7 +45,7 @@ def observe(study_id: int):
     return respond(lambda idem: service().observe(study_id, obs, idem), render)
 
 
-@bp.post("/trials/<id:trial_id>/heartbeat")
+@bp.post("/trials/<int:trial_id>/heartbeat")
 @idempotent
 def heartbeat(study_id: int, trial_id: int):
     load(HeartbeatIn())
@@ -64,7 +64,7 @@ def list_trials(study_id: int):
     return _ok({"trials": [trial_json(t) for t in found], "total": total})
 
 
-@bp.get("/trials/<id:trial_id>")
+@bp.get("/trials/<int:trial_id>")
 def get_trial(study_id: int, trial_id: int):
     return _ok(trial_json(service().trial(study_id, trial_id)))
 

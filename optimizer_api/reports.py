@@ -69,7 +69,10 @@ def _stop_reason(conn, study: Study, trial: Trial, now) -> str | None:
     if not spec:
         return None
     rule = stopping.get(spec["rule"])
-    others = [t for t in sql.all_curves(conn, study.id, now) if t.id != trial.id]
+    others = []
+    if rule.uses_others:  # judged at this step: the others' curves beyond it do not matter
+        step = max(trial.intermediate)
+        others = [t for t in sql.curves_up_to(conn, study.id, now, step) if t.id != trial.id]
     options = {k: v for k, v in spec.items() if k != "rule"}
     try:
         decision = rule.should_stop(trial, others, study.direction, options)

@@ -37,6 +37,7 @@ class ASHARule:
     """Continue at a rung only within the top 1/reduction_factor of the trials there."""
 
     name = "asha"
+    uses_others = True  # judged against the other trials' curves
     # Chosen on the tuning seeds of benchmarks/early_stopping.py (results/*.tuning.md).
     defaults = {"min_resource": 3, "reduction_factor": 2, "max_resource": None}
 

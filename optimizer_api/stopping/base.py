@@ -28,6 +28,7 @@ CONTINUE = Decision(False, None)
 
 class Rule(Protocol):
     name: str
+    uses_others: bool  # False: `others` may be left empty (the service skips loading them)
 
     def validate_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
         """The options with defaults filled in, or ValueError naming the bad option."""

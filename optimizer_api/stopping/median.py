@@ -26,6 +26,7 @@ class MedianRule:
     """Stop a trial whose best value is worse than the median running average of the others."""
 
     name = "median"
+    uses_others = True  # judged against the other trials' curves
     # Chosen on the tuning seeds of benchmarks/early_stopping.py (results/*.tuning.md).
     defaults = {"min_steps": 2, "min_trials": 3}
 

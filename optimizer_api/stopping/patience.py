@@ -18,6 +18,7 @@ class PatienceRule:
     """Stop when the value has not improved by more than min_delta for `patience` steps."""
 
     name = "patience"
+    uses_others = False  # judged on its own curve
     # Shorter patience stopped good but noisy curves in benchmarks/early_stopping.py.
     defaults = {"patience": 10, "min_delta": 0.0}
 

@@ -18,6 +18,7 @@ class ThresholdRule:
     """Stop at or after step `min_step` when the latest value is worse than `bound`."""
 
     name = "threshold"
+    uses_others = False  # judged on its own curve
     defaults = {"bound": None, "min_step": 0}
 
     def validate_options(self, options: Mapping[str, Any]) -> dict[str, Any]:

@@ -297,6 +297,25 @@ def sampler_history(conn: Connection, study_id: int, now: float) -> list[Trial]:
     ]
 
 
-def all_curves(conn: Connection, study_id: int, now: float) -> list[Trial]:
-    """Every trial with its curve, for rules and samplers that need the history."""
-    return list_trials(conn, study_id, now)
+def curves_up_to(conn: Connection, study_id: int, now: float, max_step: int) -> list[Trial]:
+    """Every trial with its curve up to max_step, as early-stopping rules see them (no
+    params): one query, and nothing of the curves beyond the step being judged."""
+    state = effective_state(now).label("state")
+    rows = conn.execute(
+        select(trials.c.id, trials.c.number, state, trials.c.value,
+               intermediate_values.c.step, intermediate_values.c.value.label("at_step"))
+        .select_from(trials.outerjoin(intermediate_values, and_(
+            intermediate_values.c.trial_id == trials.c.id,
+            intermediate_values.c.step <= max_step,
+        )))
+        .where(trials.c.study_id == study_id)
+        .order_by(trials.c.number, intermediate_values.c.step)
+    )
+    out: dict[int, Trial] = {}
+    for r in rows:
+        trial = out.get(r.id)
+        if trial is None:
+            trial = out[r.id] = Trial(r.id, r.number, TrialState(r.state), {}, r.value)
+        if r.step is not None:
+            trial.intermediate[r.step] = r.at_step
+    return list(out.values())

@@ -4,7 +4,9 @@ A key is scoped to a method and path. Claiming inserts it "in flight" in a trans
 of its own, so that a concurrent retry sees it and gets a 409; the use case then stores
 its rendered answer with the key in the same transaction as its change, so an answer is
 stored if and only if the change is. A holder that died leaves an in-flight key behind,
-which a retry takes over once it is IN_FLIGHT_STALE_AFTER seconds old.
+which a retry takes over once it is IN_FLIGHT_STALE_AFTER seconds old. Claims are
+committed without waiting for the disk (a lost claim only loses the 409 for a concurrent
+duplicate); the answer is stored durably, with the change, by an upsert.
 """
 
 from __future__ import annotations
@@ -31,13 +33,15 @@ class Idempotency:
 
     scope: str
     key: str
+    fingerprint: str
     render: Callable[[Any], tuple[int, Any]]
     rendered: tuple[int, Any] | None = field(default=None)
 
-    def finish(self, conn: Connection, result: Any) -> None:
+    def finish(self, conn: Connection, result: Any, now: float) -> None:
         self.rendered = self.render(result)
         status, body = self.rendered
-        keys.finish_key(conn, self.scope, self.key, status, sql.dumps(body))
+        keys.finish_key(conn, self.scope, self.key, self.fingerprint, status, sql.dumps(body),
+                        now)
 
 
 @dataclass(frozen=True)
@@ -48,14 +52,15 @@ class Replay:
     body: str
 
 
-def claim(conn: Connection, scope: str, key: str, body: bytes, now: float) -> Replay | None:
+def claim(
+    conn: Connection, scope: str, key: str, fingerprint: str, now: float
+) -> Replay | None:
     """Claim a key; None when the request should run, a Replay when it already ran.
 
     Raises:
         InvalidRequest: the key was used with another request body (422).
         KeyInFlight: the first request with this key is still running (409).
     """
-    fingerprint = _fingerprint(body)
     if secrets.randbelow(100) == 0:  # now and then, forget keys older than a day
         keys.purge_keys(conn, now - TTL)
     row = keys.claim_key(conn, scope, key, fingerprint, now)
@@ -73,8 +78,9 @@ def claim(conn: Connection, scope: str, key: str, body: bytes, now: float) -> Re
     raise KeyInFlight("a request with this Idempotency-Key is still in flight")
 
 
-def _fingerprint(body: bytes) -> str:
-    try:  # the same JSON sent with other spacing or key order is the same request
+def fingerprint(body: bytes) -> str:
+    """The request body's identity: the same JSON with other spacing or key order is the same."""
+    try:
         body = json.dumps(json.loads(body or b"null"), sort_keys=True).encode()
     except ValueError:
         pass

@@ -189,21 +189,21 @@ class Service:
         self.store.ping()
 
     # -- idempotency keys ------------------------------------------------------------
-    def claim_key(self, scope: str, key: str, body: bytes) -> Replay | None:
+    def claim_key(self, scope: str, key: str, fingerprint: str) -> Replay | None:
         """Claim an Idempotency-Key (see idempotency.claim) in a transaction of its own."""
         return self.store.run_write(
-            lambda conn: idempotency.claim(conn, scope, key, body, self.clock())
+            lambda conn: idempotency.claim(conn, scope, key, fingerprint, self.clock()),
+            durable=False,
         )
 
     def release_key(self, scope: str, key: str) -> None:
         """Forget an in-flight key whose request failed, so that a retry runs again."""
-        self.store.run_write(keys.release_key, scope, key)
+        self.store.run_write(keys.release_key, scope, key, durable=False)
 
     # -- helpers ---------------------------------------------------------------------
-    @staticmethod
-    def _answer(conn, idem: Idempotency | None, result):
+    def _answer(self, conn, idem: Idempotency | None, result):
         if idem:
-            idem.finish(conn, result)
+            idem.finish(conn, result, self.clock())
         return result
 
     def _study(self, conn, study_id: int, lock: bool = False) -> Study:

@@ -7,7 +7,8 @@ import threading
 import pytest
 
 from optimizer_api.errors import Conflict, InvalidRequest, NotFound
-from optimizer_api.service import Idempotency, Service
+from optimizer_api.idempotency import Idempotency, fingerprint
+from optimizer_api.service import Service
 from optimizer_api.store import Store
 
 SPACE = {"x": {"type": "float", "low": -1, "high": 1}, "k": {"type": "int", "low": 1, "high": 4}}
@@ -197,18 +198,30 @@ def test_worker_id_gets_its_running_trials_back(svc):
 def test_idempotency_keys_replay_reject_and_lock(svc):
     sid = make(svc)
     scope = f"POST /v1/studies/{sid}/suggest"
-    assert svc.claim_key(scope, "k", b'{"count": 1}') is None
+    one = fingerprint(b'{"count": 1}')
+    assert one == fingerprint(b'{ "count" : 1 }')  # same JSON, other spacing
+    assert svc.claim_key(scope, "k", one) is None
     with pytest.raises(Conflict):  # still in flight
-        svc.claim_key(scope, "k", b'{"count": 1}')
-    idem = Idempotency(scope, "k", lambda r: (200, {"n": [t.number for t in r.trials]}))
+        svc.claim_key(scope, "k", one)
+    idem = Idempotency(scope, "k", one, lambda r: (200, {"n": [t.number for t in r.trials]}))
     svc.suggest(sid, idem=idem)
-    replay = svc.claim_key(scope, "k", b'{ "count" : 1 }')  # same JSON, other spacing
+    replay = svc.claim_key(scope, "k", one)
     assert replay.status == 200 and replay.body == '{"n":[0]}'
     with pytest.raises(InvalidRequest):
-        svc.claim_key(scope, "k", b'{"count": 2}')
-    assert svc.claim_key(scope, "k2", b"{}") is None
+        svc.claim_key(scope, "k", fingerprint(b'{"count": 2}'))
+    empty = fingerprint(b"{}")
+    assert svc.claim_key(scope, "k2", empty) is None
     svc.release_key(scope, "k2")  # the request failed: a retry runs again
-    assert svc.claim_key(scope, "k2", b"{}") is None
+    assert svc.claim_key(scope, "k2", empty) is None
+
+
+def test_an_answer_is_stored_even_if_its_claim_was_lost(svc):
+    sid = make(svc)
+    scope = f"POST /v1/studies/{sid}/suggest"
+    empty = fingerprint(b"{}")
+    # no claim (as after a power loss that took the undurable claim): the answer is kept
+    svc.suggest(sid, idem=Idempotency(scope, "lost", empty, lambda r: (200, {"ok": 1})))
+    assert svc.claim_key(scope, "lost", empty).body == '{"ok":1}'
 
 
 def test_completion_criteria(svc, clock):
@@ -260,7 +273,7 @@ def test_concurrent_suggests_hand_out_each_grid_point_once(svc):
 def test_in_flight_key_has_its_own_problem_type(http):
     sid = http.post("/v1/studies", json={"name": "k", "space": SPACE}).json["id"]
     svc = http.application.extensions["optimizer"]
-    svc.claim_key(f"POST /v1/studies/{sid}/suggest", "held", b"{}")
+    svc.claim_key(f"POST /v1/studies/{sid}/suggest", "held", fingerprint(b"{}"))
     r = http.post(f"/v1/studies/{sid}/suggest", json={}, headers={"Idempotency-Key": "held"})
     assert r.status_code == 409
     assert r.json["type"].endswith("/idempotency-key-in-flight")

@@ -8,8 +8,9 @@ from typing import Any
 
 from flask import Response, current_app, g, json, request
 
+from .. import idempotency
 from ..errors import InvalidRequest
-from ..service import Idempotency
+from ..idempotency import Idempotency
 
 HEADER = "Idempotency-Key"
 
@@ -30,12 +31,13 @@ def idempotent(view: Callable) -> Callable:
             )
         service = current_app.extensions["optimizer"]
         scope = f"{request.method} {request.path}"
-        replay = service.claim_key(scope, key, request.get_data(cache=True))
+        fingerprint = idempotency.fingerprint(request.get_data(cache=True))
+        replay = service.claim_key(scope, key, fingerprint)
         if replay is not None:
             response = Response(replay.body, replay.status, mimetype="application/json")
             response.headers["Idempotent-Replayed"] = "true"
             return response
-        g.idempotency = (scope, key)
+        g.idempotency = (scope, key, fingerprint)
         try:
             return view(**kwargs)
         except BaseException:
@@ -53,7 +55,7 @@ def respond(call: Callable[[Idempotency | None], Any], render: Callable) -> Resp
         render: result -> (status, JSON-able body).
     """
     claimed = g.get("idempotency")
-    idem = Idempotency(claimed[0], claimed[1], render) if claimed else None
+    idem = Idempotency(*claimed, render) if claimed else None
     result = call(idem)
     status, body = idem.rendered if idem and idem.rendered else render(result)
     return Response(json.dumps(body), status, mimetype="application/json")

@@ -97,20 +97,41 @@ class Store:
             yield conn
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[Connection]:
-        """One write transaction; on SQLite, the only writer of the file until it ends."""
+    def write(self, durable: bool = True) -> Iterator[Connection]:
+        """One write transaction; on SQLite, the only writer of the file until it ends.
+
+        Args:
+            durable: False commits without waiting for the disk: after a power loss the
+                transaction may be gone, but nothing is ever corrupted. For bookkeeping
+                whose loss is harmless.
+        """
         self._ensure_schema()
         with self._translate(), self.engine.connect() as conn:  # checked out before queuing
             if self.is_sqlite:
                 conn = conn.execution_options(sqlite_begin="BEGIN IMMEDIATE")
-            with self._writer_lock(), conn.begin():
+            with self._writer_lock(), self._synchronous(conn, durable), conn.begin():
+                if not durable and not self.is_sqlite:
+                    conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
                 yield conn
 
-    def run_write(self, fn, *args, attempts: int = 3, **kwargs):
+    @contextlib.contextmanager
+    def _synchronous(self, conn: Connection, durable: bool) -> Iterator[None]:
+        """On SQLite, switch off the fsync of one commit (a PRAGMA outside transactions)."""
+        if durable or not self.is_sqlite:
+            yield
+            return
+        raw = conn.connection.dbapi_connection
+        raw.execute("PRAGMA synchronous=OFF")
+        try:
+            yield
+        finally:
+            raw.execute(f"PRAGMA synchronous={self.sqlite_synchronous}")
+
+    def run_write(self, fn, *args, attempts: int = 3, durable: bool = True, **kwargs):
         """fn(conn, ...) in a write transaction, retried on PostgreSQL serialization errors."""
         for attempt in range(attempts):
             try:
-                with self.write() as conn:
+                with self.write(durable) as conn:
                     return fn(conn, *args, **kwargs)
             except _Retryable:
                 if attempt == attempts - 1:

@@ -44,11 +44,21 @@ def retake_key(conn: Connection, scope: str, key: str, now: float, stale_before:
     return result.rowcount == 1
 
 
-def finish_key(conn: Connection, scope: str, key: str, status: int, response: str) -> None:
+def finish_key(
+    conn: Connection, scope: str, key: str, fingerprint: str, status: int, response: str,
+    now: float,
+) -> None:
+    """Store the answer; an upsert, so that the answer is kept even if the claim was lost
+    (claims are committed without waiting for the disk)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     conn.execute(
-        update(idempotency_keys)
-        .where(idempotency_keys.c.scope == scope, idempotency_keys.c.key == key)
-        .values(status_code=status, response=response)
+        dialect.insert(idempotency_keys)
+        .values(scope=scope, key=key, fingerprint=fingerprint, created_at=now,
+                status_code=status, response=response)
+        .on_conflict_do_update(
+            index_elements=[idempotency_keys.c.scope, idempotency_keys.c.key],
+            set_={"status_code": status, "response": response},
+        )
     )
 
 

@@ -93,8 +93,14 @@ function request()
     kind, target = "observe", path .. "/observe"
     body = string.format('{"trial_id": %d, "value": %.9f}', trial_id, math.random())
   end
+  local headers = json_headers
+  if mode == "pair-keys" then  -- as the Python client sends: a fresh key per request
+    headers = {["Content-Type"] = "application/json",
+               ["Idempotency-Key"] = string.format("%08x%08x", math.random(0, 0x7fffffff),
+                                                   math.random(0, 0x7fffffff))}
+  end
   started = now_us()
-  return wrk.format("POST", target, json_headers, body)
+  return wrk.format("POST", target, headers, body)
 end
 
 function response(status, headers, body)
@@ -308,7 +314,8 @@ def measure(server: Server, target: str, clients: int, args, work: Path) -> dict
                 "seed": 1,
             },
         )
-        mode, path = "pair", f"/v1/studies/{study['id']}"
+        mode = "pair-keys" if args.idempotency_keys else "pair"
+        path = f"/v1/studies/{study['id']}"
     if args.warmup > 0:
         run_wrk(server.url, mode, path, clients, args.warmup, work)
     load_before, cpu_before = os.getloadavg()[0], server.cpu_seconds()
@@ -338,7 +345,7 @@ def measure(server: Server, target: str, clients: int, args, work: Path) -> dict
             "p50_ms": percentile(values, 50) / 1e3,
             "p99_ms": percentile(values, 99) / 1e3,
         }
-    if mode == "pair":
+    if mode.startswith("pair"):
         result["pairs_per_s"] = result.get("observe", {}).get("per_s", 0.0)
     return result
 
@@ -396,6 +403,7 @@ def run(args) -> dict:
             "warmup_s": args.warmup,
             "repeats": args.repeats,
             "workers": args.workers,
+            "idempotency_keys": args.idempotency_keys,
             "clients": args.clients,
             "backends": args.backends,
             "candidate": args.candidate,
@@ -498,7 +506,9 @@ def markdown(result: dict) -> str:
         f"load generator {s['generator']} (one connection per thread, same Lua script for "
         f"all targets). {s['duration_s']:g} s timed after {s['warmup_s']:g} s warm-up, "
         f"{s['repeats']} repeat(s), medians; ratios are medians of per-repeat ratios to the "
-        f"ceilings measured back to back. Run started {s['started']}, took {s['wall_s']:.0f} s.",
+        f"ceilings measured back to back. Run started {s['started']}, took {s['wall_s']:.0f} s."
+        + (" Our requests carry a fresh Idempotency-Key each, as the Python client's do."
+           if s.get("idempotency_keys") else ""),
         "",
         "Request rate counts every request (each suggest and each observe is one); pairs/s "
         "counts completed suggest+observe round trips. Latencies in ms; p50/p99 without a "
@@ -537,6 +547,8 @@ def parse_args(argv=None):
     p.add_argument("--clients", default="1,4,16", help="comma-separated client counts")
     p.add_argument("--backends", default="sqlite,postgres", help="sqlite,postgres")
     p.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    p.add_argument("--idempotency-keys", action="store_true",
+                   help="our requests carry a fresh Idempotency-Key, as the Python client's do")
     p.add_argument("--postgres-url", default=DEFAULT_PG)
     p.add_argument("--out", default=str(RESULTS / "throughput"), help="path without suffix")
     p.add_argument(

@@ -15,6 +15,20 @@ from .space import Space
 
 DEFAULT_ALGORITHM = "random"
 DEFAULT_LEASE_SECONDS = 600.0
+# The definition as the user gave it is stored beside the canonical one, so that "the
+# same definition" keeps meaning what the user sent even after a release changes a
+# default: both sides are made canonical by the same code before they are compared.
+GIVEN = "given"
+
+
+def same(stored: Mapping[str, Any], canon: Mapping[str, Any]) -> bool:
+    """Whether a stored study's definition is the one `canon` describes."""
+    if GIVEN not in stored:
+        return stored == canon
+    try:
+        return canonical(stored[GIVEN]) == canon
+    except (InvalidRequest, KeyError):  # valid then, not now: not the same definition
+        return False
 
 
 def canonical(spec: Mapping[str, Any]) -> dict[str, Any]:

@@ -62,19 +62,20 @@ class Service:
         canon = definition.canonical(spec)
         for _ in range(2):  # a concurrent create of the same name may win the insert
             try:
-                return self.store.run_write(self._create, canon, idem)
+                return self.store.run_write(self._create, canon, dict(spec), idem)
             except IntegrityError:
                 continue
         raise Conflict(f"study {canon['name']!r} is being created concurrently; retry")
 
-    def _create(self, conn: Connection, canon: dict, idem: Idempotency | None):
+    def _create(self, conn: Connection, canon: dict, given: dict, idem: Idempotency | None):
         now = self.clock()
         study = sql.find_study(conn, canon["name"])
         created = study is None
         if study is None:
             seed = canon["seed"] if canon["seed"] is not None else secrets.randbits(63)
-            study = sql.get_study(conn, sql.insert_study(conn, canon["name"], canon, seed, now))
-        elif study.definition != canon:
+            stored = {**canon, definition.GIVEN: given}
+            study = sql.get_study(conn, sql.insert_study(conn, canon["name"], stored, seed, now))
+        elif not definition.same(study.definition, canon):
             raise Conflict(
                 f"a study named {canon['name']!r} exists with another definition",
                 errors={"name": ["exists with another definition"]},

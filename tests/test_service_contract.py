@@ -277,3 +277,19 @@ def test_in_flight_key_has_its_own_problem_type(http):
     r = http.post(f"/v1/studies/{sid}/suggest", json={}, headers={"Idempotency-Key": "held"})
     assert r.status_code == 409
     assert r.json["type"].endswith("/idempotency-key-in-flight")
+
+
+def test_the_same_definition_still_loads_after_a_release_changes_a_default(svc):
+    from optimizer_api.store import sql
+
+    view, _ = svc.create_study({"name": "g", "space": SPACE, "algorithm": "grid"})
+    older = {**view.study.definition,  # as an older release would have filled it in
+             "algorithm": {"name": "grid", "options": {"grid_points": 7, "max_retries": 1}}}
+    with svc.store.write() as conn:
+        sql.update_study(conn, view.study.id, definition=sql.dumps(older))
+    again, created = svc.create_study({"name": "g", "space": SPACE, "algorithm": "grid"})
+    assert not created and again.study.id == view.study.id
+    assert again.study.algorithm["options"]["grid_points"] == 7  # it runs as it was created
+    with pytest.raises(Conflict):
+        svc.create_study({"name": "g", "space": SPACE,
+                          "algorithm": {"name": "grid", "options": {"grid_points": 3}}})

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
@@ -20,13 +21,33 @@ log = logging.getLogger(__name__)
 RUNNING = TrialState.RUNNING
 
 
+@dataclass(frozen=True)
+class Precomputed:
+    """A proposal made from a snapshot, before the write lock: valid while no trial has
+    been handed out since (the study's next trial number is the same)."""
+
+    next_number: int
+    proposal: samplers.Proposal
+
+
+def precompute(conn: Connection, study: Study, count: int, now: float) -> Precomputed | None:
+    """For samplers that read the history (the GP): their proposal, computed in a read
+    transaction so that the study's writers (on SQLite, every writer) do not wait on it."""
+    if study.algorithm["name"] == "grid" or not samplers.get(study.algorithm["name"]).needs_history:
+        return None
+    space = Space.from_dict(study.definition["space"])
+    return Precomputed(study.next_number, _propose(conn, study, space, count, now))
+
+
 def new_trials(
     conn: Connection, study: Study, counts: Callable[[], dict[str, int]], need: int,
-    worker_id: str | None, now: float,
+    worker_id: str | None, now: float, precomputed: Precomputed | None = None,
 ) -> list[Trial]:
     """Insert up to `need` running trials (fewer if max_trials or the grid says so).
 
-    Returns them as stored, so that the answer needs no read back.
+    Uses `precomputed` when no trial was handed out since its snapshot (its suggestions
+    knew every running trial); otherwise proposes again, now under the lock.
+    Returns the trials as stored, so that the answer needs no read back.
     """
     max_trials = study.definition["max_trials"]
     if max_trials is not None:
@@ -41,7 +62,12 @@ def new_trials(
         proposal = samplers.get(name).points(space, indices, options)
         updates["grid_cursor"] = max([study.grid_cursor - 1, *indices]) + 1
     else:
-        proposal = _propose(conn, study, space, need, now)
+        fresh = precomputed is not None and precomputed.next_number == study.next_number
+        if fresh and len(precomputed.proposal.suggestions) >= need:
+            made = precomputed.proposal
+            proposal = samplers.Proposal(made.suggestions[:need], made.state)
+        else:
+            proposal = _propose(conn, study, space, need, now)
         if proposal.state is not None:
             updates["sampler_state"] = proposal.state
     out = []

@@ -105,9 +105,21 @@ class Service:
         idem: Idempotency | None = None,
     ) -> Suggested:
         """Up to `count` trials to run; a worker_id's running trials come back first."""
-        return self.store.run_write(self._suggest, study_id, count, worker_id, idem)
+        pre = self._precompute(study_id, count, worker_id)
+        return self.store.run_write(self._suggest, study_id, count, worker_id, idem, pre)
 
-    def _suggest(self, conn, study_id, count, worker_id, idem) -> Suggested:
+    def _precompute(self, study_id: int, count: int, worker_id) -> handout.Precomputed | None:
+        """An expensive proposal made outside the write lock, if new trials may be needed."""
+        now = self.clock()
+        with self.store.read() as conn:
+            study = self._study(conn, study_id)
+            if worker_id is not None:
+                count -= len(sql.running_of_worker(conn, study_id, worker_id, now))
+            if count <= 0 or exhausted_reason(conn, study, Counts(conn, study_id, now), now):
+                return None
+            return handout.precompute(conn, study, count, now)
+
+    def _suggest(self, conn, study_id, count, worker_id, idem, pre) -> Suggested:
         # Everything here runs under the study's write lock: no read backs, and the trials
         # are counted once, only if a criterion needs them.
         now = self.clock()
@@ -121,7 +133,9 @@ class Service:
                 trials.append(replace(t, lease_expires_at=lease))
         counts = Counts(conn, study_id, now)
         if count > len(trials) and exhausted_reason(conn, study, counts, now) is None:
-            new = handout.new_trials(conn, study, counts, count - len(trials), worker_id, now)
+            new = handout.new_trials(
+                conn, study, counts, count - len(trials), worker_id, now, pre
+            )
             counts.add_running(len(new))
             trials += new
             if study.algorithm["name"] == "grid":  # the cursor moved: status depends on it

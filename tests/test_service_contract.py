@@ -293,3 +293,17 @@ def test_the_same_definition_still_loads_after_a_release_changes_a_default(svc):
     with pytest.raises(Conflict):
         svc.create_study({"name": "g", "space": SPACE,
                           "algorithm": {"name": "grid", "options": {"grid_points": 3}}})
+
+
+def test_a_gp_proposal_made_outside_the_lock_is_redone_if_another_worker_was_served(svc):
+    sid = make(svc, algorithm={"name": "bayesian", "options": {"n_initial": 2}}, seed=4)
+    for x, k in ((-0.5, 1), (0.2, 2), (0.7, 4), (0.0, 3)):
+        svc.observe(sid, obs(params={"x": x, "k": k}, value=(x - 0.1) ** 2 + k))
+    stale = svc._precompute(sid, 1, None)  # made from a snapshot, before the write lock
+    other = svc.suggest(sid).trials[0]  # meanwhile another worker is served
+    assert other.params == stale.proposal.suggestions[0].params  # the same snapshot
+    mine = svc.store.run_write(svc._suggest, sid, 1, None, None, stale).trials[0]
+    assert mine.params != other.params  # made again, knowing the other's running trial
+    fresh = svc._precompute(sid, 1, None)
+    used = svc.store.run_write(svc._suggest, sid, 1, None, None, fresh).trials[0]
+    assert used.params == fresh.proposal.suggestions[0].params  # nobody came between

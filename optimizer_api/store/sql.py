@@ -195,7 +195,6 @@ def list_trials(
     states: Sequence[str] | None = None,
     limit: int | None = None,
     offset: int = 0,
-    with_intermediate: bool = True,
 ) -> list[Trial]:
     query = select(trials).where(trials.c.study_id == study_id).order_by(trials.c.number)
     if states:
@@ -203,7 +202,7 @@ def list_trials(
     if limit is not None:
         query = query.limit(limit).offset(offset)
     rows = conn.execute(query).all()
-    inter = intermediate_of(conn, [r.id for r in rows]) if with_intermediate else {}
+    inter = intermediate_of(conn, [r.id for r in rows])
     return [_trial(r, inter.get(r.id), now) for r in rows]
 
 

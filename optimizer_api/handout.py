@@ -33,7 +33,7 @@ class Precomputed:
 def precompute(conn: Connection, study: Study, count: int, now: float) -> Precomputed | None:
     """For samplers that read the history (the GP): their proposal, computed in a read
     transaction so that the study's writers (on SQLite, every writer) do not wait on it."""
-    if study.algorithm["name"] == "grid" or not samplers.get(study.algorithm["name"]).needs_history:
+    if not samplers.get(study.algorithm["name"]).needs_history:  # grid, random: cheap
         return None
     space = Space.from_dict(study.definition["space"])
     return Precomputed(study.next_number, _propose(conn, study, space, count, now))

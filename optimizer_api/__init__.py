@@ -32,6 +32,6 @@ def create_app(config: dict | None = None) -> Flask:
     )
     store.try_create_schema()
     store.dispose()  # no connection may outlive a fork: each process opens its own
-    app.extensions["optimizer"] = Service(store)
+    app.extensions["optimizer"] = Service(store, answer=api.answer)
     api.init_app(app)
     return app

@@ -38,6 +38,12 @@ class Conflict(OptimizerError):
     title = "Conflict"
 
 
+class AlreadyExists(Conflict):
+    """The store already holds a record of that name (e.g. a concurrent create won)."""
+
+    title = "Already exists"
+
+
 class KeyInFlight(Conflict):
     """A request with the same Idempotency-Key is still being processed."""
 

@@ -7,8 +7,16 @@ import threading
 import pytest
 
 from optimizer_api.errors import Conflict, InvalidRequest, NotFound
-from optimizer_api.idempotency import Idempotency, fingerprint
-from optimizer_api.service import Service
+from optimizer_api.service import (
+    External,
+    Failed,
+    Final,
+    Intermediate,
+    Key,
+    Pruned,
+    Service,
+    idempotency,
+)
 from optimizer_api.store import Store
 
 SPACE = {"x": {"type": "float", "low": -1, "high": 1}, "k": {"type": "int", "low": 1, "high": 4}}
@@ -41,9 +49,22 @@ def make(svc, name="s", **spec):
 
 
 def obs(**kw):
-    from optimizer_api.api.schemas import observation_kind
+    """The observation the API would build from a request body of these fields."""
+    if "params" in kw:
+        return External(**kw)
+    if kw.pop("failed", False):
+        return Failed(**kw)
+    if kw.pop("pruned", False):
+        return Pruned(**kw)
+    return Intermediate(**kw) if "step" in kw else Final(**kw)
 
-    return {**kw, "kind": observation_kind(kw)}
+
+fingerprint = idempotency.fingerprint
+
+
+def keyed(svc, answer):
+    """The same service, storing answers to keyed requests as `answer` renders them."""
+    return Service(svc.store, svc.clock, answer=answer)
 
 
 def test_create_is_create_or_load(svc):
@@ -200,19 +221,21 @@ def test_idempotency_keys_replay_reject_and_lock(svc):
     scope = f"POST /v1/studies/{sid}/suggest"
     one = fingerprint(b'{"count": 1}')
     assert one == fingerprint(b'{ "count" : 1 }')  # same JSON, other spacing
-    assert svc.claim_key(scope, "k", one) is None
+    assert svc.claim_key(Key(scope, "k", one)) is None
     with pytest.raises(Conflict):  # still in flight
-        svc.claim_key(scope, "k", one)
-    idem = Idempotency(scope, "k", one, lambda r: (200, {"n": [t.number for t in r.trials]}))
-    svc.suggest(sid, idem=idem)
-    replay = svc.claim_key(scope, "k", one)
+        svc.claim_key(Key(scope, "k", one))
+    svc.release_key(Key(scope, "k", one))
+    svc = keyed(svc, lambda r: (200, {"n": [t.number for t in r.trials]}))
+    svc.suggest(sid, key=Key(scope, "k", one))
+    replay = svc.claim_key(Key(scope, "k", one))
     assert replay.status == 200 and replay.body == '{"n":[0]}'
+    assert svc.suggest(sid, key=Key(scope, "k", one)) == replay  # and not run again
     with pytest.raises(InvalidRequest):
-        svc.claim_key(scope, "k", fingerprint(b'{"count": 2}'))
+        svc.claim_key(Key(scope, "k", fingerprint(b'{"count": 2}')))
     empty = fingerprint(b"{}")
-    assert svc.claim_key(scope, "k2", empty) is None
-    svc.release_key(scope, "k2")  # the request failed: a retry runs again
-    assert svc.claim_key(scope, "k2", empty) is None
+    assert svc.claim_key(Key(scope, "k2", empty)) is None
+    svc.release_key(Key(scope, "k2", empty))  # the request failed: a retry runs again
+    assert svc.claim_key(Key(scope, "k2", empty)) is None
 
 
 def test_an_answer_is_stored_even_if_its_claim_was_lost(svc):
@@ -220,8 +243,10 @@ def test_an_answer_is_stored_even_if_its_claim_was_lost(svc):
     scope = f"POST /v1/studies/{sid}/suggest"
     empty = fingerprint(b"{}")
     # no claim (as after a power loss that took the undurable claim): the answer is kept
-    svc.suggest(sid, idem=Idempotency(scope, "lost", empty, lambda r: (200, {"ok": 1})))
-    assert svc.claim_key(scope, "lost", empty).body == '{"ok":1}'
+    svc = keyed(svc, lambda r: (200, {"ok": 1}))
+    svc.store.run_write(svc._keyed, Key(scope, "lost", empty), svc._suggest, sid, 1, None,
+                        *svc._precompute(sid, 1, None))
+    assert svc.claim_key(Key(scope, "lost", empty)).body == '{"ok":1}'
 
 
 def test_completion_criteria(svc, clock):
@@ -273,7 +298,7 @@ def test_concurrent_suggests_hand_out_each_grid_point_once(svc):
 def test_in_flight_key_has_its_own_problem_type(http):
     sid = http.post("/v1/studies", json={"name": "k", "space": SPACE}).json["id"]
     svc = http.application.extensions["optimizer"]
-    svc.claim_key(f"POST /v1/studies/{sid}/suggest", "held", fingerprint(b"{}"))
+    svc.claim_key(Key(f"POST /v1/studies/{sid}/suggest", "held", fingerprint(b"{}")))
     r = http.post(f"/v1/studies/{sid}/suggest", json={}, headers={"Idempotency-Key": "held"})
     assert r.status_code == 409
     assert r.json["type"].endswith("/idempotency-key-in-flight")
@@ -299,11 +324,11 @@ def test_a_gp_proposal_made_outside_the_lock_is_redone_if_another_worker_was_ser
     sid = make(svc, algorithm={"name": "bayesian", "options": {"n_initial": 2}}, seed=4)
     for x, k in ((-0.5, 1), (0.2, 2), (0.7, 4), (0.0, 3)):
         svc.observe(sid, obs(params={"x": x, "k": k}, value=(x - 0.1) ** 2 + k))
-    stale = svc._precompute(sid, 1, None)  # made from a snapshot, before the write lock
+    space, stale = svc._precompute(sid, 1, None)  # from a snapshot, before the write lock
     other = svc.suggest(sid).trials[0]  # meanwhile another worker is served
     assert other.params == stale.proposal.suggestions[0].params  # the same snapshot
-    mine = svc.store.run_write(svc._suggest, sid, 1, None, None, stale).trials[0]
+    mine = svc.store.run_write(svc._suggest, sid, 1, None, space, stale).trials[0]
     assert mine.params != other.params  # made again, knowing the other's running trial
-    fresh = svc._precompute(sid, 1, None)
-    used = svc.store.run_write(svc._suggest, sid, 1, None, None, fresh).trials[0]
+    space, fresh = svc._precompute(sid, 1, None)
+    used = svc.store.run_write(svc._suggest, sid, 1, None, space, fresh).trials[0]
     assert used.params == fresh.proposal.suggestions[0].params  # nobody came between

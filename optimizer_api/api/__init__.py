@@ -5,6 +5,9 @@ from __future__ import annotations
 from flask import Flask
 
 from . import errors, health, studies, trials
+from .render import answer
+
+__all__ = ["answer", "init_app"]
 
 
 def init_app(app: Flask) -> None:

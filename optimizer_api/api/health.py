@@ -6,20 +6,20 @@ from importlib import resources
 
 from flask import Blueprint, Response, current_app
 
-from .studies import _ok, service
+from .views import ok, service
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
 def healthz():
-    return _ok({"status": "ok"})
+    return ok({"status": "ok"})
 
 
 @bp.get("/readyz")
 def readyz():
     service().ready()  # StoreUnavailable becomes a 503 problem with Retry-After
-    return _ok({"status": "ready"})
+    return ok({"status": "ready"})
 
 
 @bp.get("/openapi.yaml")

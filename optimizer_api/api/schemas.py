@@ -9,6 +9,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from ..domain import StudyView, Trial
+from ..service import External, Failed, Final, Intermediate, Pruned
 
 
 class StrictInt(fields.Integer):
@@ -92,7 +93,7 @@ class ObserveIn(Schema):
         missing = sorted(f for f in _KIND_REQUIRED[kind] if f not in data)
         if missing:
             raise ValidationError({f: [f"required in a {kind} observation"] for f in missing})
-        return {**data, "kind": kind}
+        return _OBSERVATION[kind](**{f: data[f] for f in _KIND_ARGS[kind] if f in data})
 
 
 _KIND_FIELDS = {
@@ -109,6 +110,11 @@ _KIND_REQUIRED = {
     "intermediate": {"trial_id", "value", "step"},
     "final": {"trial_id", "value"},
 }
+
+
+_OBSERVATION = {"external": External, "failed": Failed, "pruned": Pruned,
+                "intermediate": Intermediate, "final": Final}
+_KIND_ARGS = {kind: _KIND_FIELDS[kind] - {"failed", "pruned"} for kind in _KIND_FIELDS}
 
 
 def observation_kind(data: dict[str, Any]) -> str:

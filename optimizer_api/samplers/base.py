@@ -24,6 +24,10 @@ class SamplerContext:
         options: the algorithm's options from the study definition.
         trials: the study's trials, all states (empty unless `needs_history`).
         state: what this sampler stored last time (e.g. a warm start), or None.
+        cursor: for samplers with a finite sequence (`size` not None), the index of the
+            first point never handed out.
+        requeued: for those samplers, the points handed back for another attempt (their
+            every attempt failed or expired, retries left), lowest first.
     """
 
     space: Space
@@ -33,6 +37,8 @@ class SamplerContext:
     options: Mapping[str, Any] = field(default_factory=dict)
     trials: Sequence[Trial] = ()
     state: Mapping[str, Any] | None = None
+    cursor: int = 0
+    requeued: Sequence[int] = ()
 
     def rng(self, number: int) -> np.random.Generator:
         """The random stream of one trial: the same seed and number, the same stream."""
@@ -45,14 +51,17 @@ class Suggestion:
 
     params: dict[str, Any]
     info: dict[str, Any] | None = None
+    index: int | None = None  # its place in a finite sequence, so a lost point comes back
 
 
 @dataclass(frozen=True)
 class Proposal:
-    """The suggestions of one call, and state to keep for the next (or None)."""
+    """The suggestions of one call, state to keep for the next (or None), and for finite
+    samplers the new cursor."""
 
     suggestions: list[Suggestion]
     state: dict[str, Any] | None = None
+    cursor: int | None = None
 
 
 class Sampler(Protocol):
@@ -63,4 +72,25 @@ class Sampler(Protocol):
         """The options with defaults filled in, or ValueError naming the bad option."""
         ...
 
-    def suggest(self, ctx: SamplerContext) -> Proposal: ...
+    def suggest(self, ctx: SamplerContext) -> Proposal:
+        """At most one suggestion per number in ctx.numbers (fewer when a finite sequence
+        runs out)."""
+        ...
+
+    def size(self, space: Space, options: Mapping[str, Any]) -> int | None:
+        """How many points the sampler has in all, or None when it never runs out."""
+        ...
+
+    def max_retries(self, options: Mapping[str, Any]) -> int:
+        """How many more attempts a lost point of a finite sequence gets (0: none)."""
+        ...
+
+
+class Unbounded:
+    """Mixin of samplers that never run out: no cursor, nothing handed back."""
+
+    def size(self, space: Space, options: Mapping[str, Any]) -> None:
+        return None
+
+    def max_retries(self, options: Mapping[str, Any]) -> int:
+        return 0

@@ -1,13 +1,14 @@
 """Grid search: every combination exactly once, in row-major order.
 
 The grid is never materialized: point i is computed from i by mixed-radix digits
-(space.grid_point). Which indices to hand out is the store's job, since it must hold
-across workers and replicas: the service takes the study's cursor and re-queued points.
+(space.grid_point). Exactly-once across workers and replicas comes from the service,
+which hands the sampler the study's cursor and the points handed back under the
+study's lock; the sampler only decides which of them to take.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from ..space import Space
@@ -39,13 +40,18 @@ class GridSampler:
     def size(self, space: Space, options: Mapping[str, Any]) -> int:
         return space.grid_size(options["grid_points"])
 
-    def points(
-        self, space: Space, indices: Sequence[int], options: Mapping[str, Any]
-    ) -> Proposal:
-        gp = options["grid_points"]
-        return Proposal(
-            [Suggestion(space.grid_point(i, gp), {"grid_index": i}) for i in indices]
-        )
+    def max_retries(self, options: Mapping[str, Any]) -> int:
+        return options["max_retries"]
 
     def suggest(self, ctx: SamplerContext) -> Proposal:
-        raise TypeError("grid indices are handed out by the service; call points()")
+        """Handed-back points first (lowest index first), then fresh ones from the cursor."""
+        need = len(ctx.numbers)
+        again = list(ctx.requeued[:need])
+        end = min(self.size(ctx.space, ctx.options), ctx.cursor + need - len(again))
+        indices = [*again, *range(ctx.cursor, end)]
+        gp = ctx.options["grid_points"]
+        return Proposal(
+            [Suggestion(ctx.space.grid_point(i, gp), {"grid_index": i}, index=i)
+             for i in indices],
+            cursor=max([ctx.cursor - 1, *indices]) + 1,
+        )

@@ -10,7 +10,7 @@ import numpy as np
 from scipy.stats import qmc
 
 from ..space import Space
-from .base import Proposal, SamplerContext, Suggestion
+from .base import Proposal, SamplerContext, Suggestion, Unbounded
 
 
 def check_options(options: Mapping[str, Any], allowed: set[str], name: str) -> None:
@@ -19,7 +19,7 @@ def check_options(options: Mapping[str, Any], allowed: set[str], name: str) -> N
         raise ValueError(f"unknown option(s) {unknown} for algorithm {name!r}")
 
 
-class _PerTrialSampler:
+class _PerTrialSampler(Unbounded):
     """Samplers whose trial n depends only on (seed, n): no history, any interleaving."""
 
     name: str

@@ -1,4 +1,4 @@
-"""Queries on Idempotency-Key records (see optimizer_api/idempotency.py for the protocol)."""
+"""Queries on Idempotency-Key records (the protocol: optimizer_api/service/idempotency.py)."""
 
 from __future__ import annotations
 

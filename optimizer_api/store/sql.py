@@ -7,8 +7,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..domain import Direction, Study, Trial, TrialState
+from ..errors import AlreadyExists
 from .tables import intermediate_values, studies, trials
 
 RUNNING, EXPIRED = TrialState.RUNNING.value, TrialState.EXPIRED.value
@@ -45,12 +47,21 @@ def _study(row) -> Study:
 
 
 def insert_study(conn: Connection, name: str, definition: dict, seed: int, now: float) -> int:
-    result = conn.execute(
-        insert(studies).values(
-            name=name, definition=dumps(definition), seed=seed, next_number=0,
-            grid_cursor=0, created_at=now,
+    """The new study's id.
+
+    Raises:
+        AlreadyExists: a study of that name was inserted meanwhile (the transaction is
+            then unusable: retry it from the start).
+    """
+    try:
+        result = conn.execute(
+            insert(studies).values(
+                name=name, definition=dumps(definition), seed=seed, next_number=0,
+                grid_cursor=0, created_at=now,
+            )
         )
-    )
+    except IntegrityError:
+        raise AlreadyExists(f"a study named {name!r} already exists") from None
     return result.inserted_primary_key[0]
 
 
@@ -239,10 +250,11 @@ def best_trial(conn: Connection, study_id: int, direction: Direction) -> Trial |
     return _trial(row, intermediate_of(conn, [row.id]).get(row.id)) if row else None
 
 
-def requeueable_grid_indices(
+def requeueable_indices(
     conn: Connection, study_id: int, max_retries: int, now: float, limit: int
 ) -> list[int]:
-    """Grid points whose every attempt failed or expired, with retries left, lowest first."""
+    """Points of a finite sampler's sequence (grid) whose every attempt failed or expired,
+    with retries left, lowest first."""
     state = effective_state(now)
     lost = (TrialState.FAILED.value, EXPIRED)
     candidates = (

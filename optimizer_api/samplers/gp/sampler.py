@@ -20,7 +20,7 @@ import numpy as np
 
 from ...domain import Direction
 from ...space import Space
-from ..base import Proposal, SamplerContext, Suggestion
+from ..base import Proposal, SamplerContext, Suggestion, Unbounded
 from ..random import check_options
 from . import acquisition, model
 from .encoding import Encoding
@@ -40,7 +40,7 @@ ACQUISITIONS = ("log_ei", "ucb")
 POWER_WARP = True  # Yeo-Johnson on the values (see warp.py)
 
 
-class GPSampler:
+class GPSampler(Unbounded):
     name = "bayesian"
     needs_history = True
 

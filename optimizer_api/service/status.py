@@ -10,10 +10,10 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection
 
-from . import samplers
-from .domain import COUNTED_STATES, Study, Trial
-from .space import Space
-from .store import sql
+from .. import samplers
+from ..domain import COUNTED_STATES, Study, Trial
+from ..space import Space
+from ..store import sql
 
 
 class Counts:
@@ -34,11 +34,11 @@ class Counts:
 
 
 def status(
-    conn: Connection, study: Study, counts: Callable[[], dict[str, int]], now: float,
-    best: Trial | None = None,
+    conn: Connection, study: Study, space: Space, counts: Callable[[], dict[str, int]],
+    now: float, best: Trial | None = None,
 ) -> tuple[str, str | None]:
     """("running" or "completed", the reason no more trials will come, or None)."""
-    reason = exhausted_reason(conn, study, counts, now, best)
+    reason = exhausted_reason(conn, study, space, counts, now, best)
     if reason is None:
         return "running", None
     running = counts()["running"]
@@ -48,8 +48,8 @@ def status(
 
 
 def exhausted_reason(
-    conn: Connection, study: Study, counts: Callable[[], dict[str, int]], now: float,
-    best: Trial | None = None,
+    conn: Connection, study: Study, space: Space, counts: Callable[[], dict[str, int]],
+    now: float, best: Trial | None = None,
 ) -> str | None:
     """Why no more trials will be suggested, or None while some may be.
 
@@ -70,9 +70,7 @@ def exhausted_reason(
         reason = _converged(conn, study, best)
         if reason:
             return reason
-    if study.algorithm["name"] == "grid":
-        return _grid_exhausted(conn, study, now)
-    return None
+    return _sequence_exhausted(conn, study, space, now)
 
 
 def _converged(conn: Connection, study: Study, best: Trial | None) -> str | None:
@@ -90,13 +88,13 @@ def _converged(conn: Connection, study: Study, best: Trial | None) -> str | None
     return None
 
 
-def _grid_exhausted(conn: Connection, study: Study, now: float) -> str | None:
+def _sequence_exhausted(conn: Connection, study: Study, space: Space, now) -> str | None:
+    """For a sampler with a finite sequence (grid): every point handed out, none back."""
+    sampler = samplers.get(study.algorithm["name"])
     options = study.algorithm["options"]
-    size = samplers.get("grid").size(Space.from_dict(study.definition["space"]), options)
-    if study.grid_cursor < size:
+    size = sampler.size(space, options)
+    if size is None or study.grid_cursor < size:
         return None
-    if sql.requeueable_grid_indices(conn, study.id, options["max_retries"], now, 1):
+    if sql.requeueable_indices(conn, study.id, sampler.max_retries(options), now, 1):
         return None
-    return f"grid exhausted (all {size} points handed out)"
-
-
+    return f"{sampler.name} exhausted (all {size} points handed out)"

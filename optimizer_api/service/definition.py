@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import samplers, stopping
-from .errors import InvalidRequest
-from .space import Space
+from .. import samplers, stopping
+from ..errors import InvalidRequest
+from ..space import Space
 
 DEFAULT_ALGORITHM = "random"
 DEFAULT_LEASE_SECONDS = 600.0

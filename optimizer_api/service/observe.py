@@ -8,39 +8,80 @@ final report equal to the stored one changes nothing; a different one is a Confl
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection
 
-from . import stopping
-from .domain import Study, Trial, TrialState
-from .errors import Conflict
-from .space import Space
-from .store import sql
+from .. import stopping
+from ..domain import Study, Trial, TrialState
+from ..errors import Conflict
+from ..space import Space
+from ..store import sql
 
 log = logging.getLogger(__name__)
 RUNNING, EXPIRED = TrialState.RUNNING, TrialState.EXPIRED
-FINAL_STATE = {"final": "completed", "failed": "failed", "pruned": "pruned"}
 
 
-def external(conn: Connection, study: Study, obs: Mapping[str, Any], now: float) -> int:
+@dataclass(frozen=True)
+class Final:
+    """The trial ended with this value."""
+
+    trial_id: int
+    value: float
+
+
+@dataclass(frozen=True)
+class Intermediate:
+    """The trial reached `value` at `step`; the answer says whether it should stop."""
+
+    trial_id: int
+    step: int
+    value: float
+
+
+@dataclass(frozen=True)
+class Failed:
+    trial_id: int
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """The worker stopped the trial early; without a value it keeps its last report."""
+
+    trial_id: int
+    value: float | None = None
+
+
+@dataclass(frozen=True)
+class External:
+    """A result for params the user chose (e.g. from an earlier run)."""
+
+    params: dict[str, Any]
+    value: float
+
+
+Observation = Final | Intermediate | Failed | Pruned | External
+Ending = Final | Failed | Pruned
+
+
+def external(conn: Connection, study: Study, space: Space, obs: External, now: float) -> int:
     """Store a completed trial for params the user chose; its id."""
-    params = Space.from_dict(study.definition["space"]).validate_params(obs["params"])
+    params = space.validate_params(obs.params)
     trial_id = sql.insert_trial(
         conn, study_id=study.id, number=study.next_number, state="completed",
-        params=params, value=obs["value"], external=True, created_at=now, finished_at=now,
+        params=params, value=obs.value, external=True, created_at=now, finished_at=now,
     )
     sql.update_study(conn, study.id, next_number=study.next_number + 1)
     return trial_id
 
 
 def intermediate(
-    conn: Connection, study: Study, trial: Trial, obs, now: float
+    conn: Connection, study: Study, trial: Trial, obs: Intermediate, now: float
 ) -> tuple[Trial, bool]:
     """Store a value at a step and renew the lease; the trial, and whether it should stop."""
-    step, value = obs["step"], obs["value"]
+    step, value = obs.step, obs.value
     if trial.state not in (RUNNING, EXPIRED):
         raise Conflict(f"trial {trial.id} is {trial.state.value}: it takes no more reports")
     if step in trial.intermediate:
@@ -82,20 +123,22 @@ def _stop_reason(conn, study: Study, trial: Trial, now) -> str | None:
     return (decision.reason or f"stopped by the {rule.name} rule") if decision.stop else None
 
 
-def finish(conn: Connection, trial: Trial, kind: str, obs, now: float) -> Trial:
+def finish(conn: Connection, trial: Trial, obs: Ending, now: float) -> Trial:
     """End a trial as completed, failed or pruned (a pruned one keeps its last value)."""
-    state = FINAL_STATE[kind]
-    value = obs.get("value")
-    if kind == "pruned" and value is None:
-        value = trial.last_intermediate
-    if trial.state.value == state and (kind == "failed" or trial.value == value):
+    if isinstance(obs, Failed):
+        state, value, reason = TrialState.FAILED, None, obs.reason
+    elif isinstance(obs, Pruned):
+        value = trial.last_intermediate if obs.value is None else obs.value
+        state, reason = TrialState.PRUNED, trial.reason
+    else:
+        state, value, reason = TrialState.COMPLETED, obs.value, None
+    if trial.state is state and (state is TrialState.FAILED or trial.value == value):
         return trial  # a retry of the same report: nothing changes
     if trial.state not in (RUNNING, EXPIRED):
         detail = f"trial {trial.id} is already {trial.state.value}"
-        if trial.state.value == state:
+        if trial.state is state:
             detail += f" with value {trial.value}"
         raise Conflict(detail, errors={"trial_id": [detail]})
-    changes = dict(value=None if kind == "failed" else value, finished_at=now,
-                   reason={"failed": obs.get("reason"), "pruned": trial.reason}.get(kind))
-    sql.update_trial(conn, trial.id, state=state, **changes)
-    return replace(trial, state=TrialState(state), **changes)
+    changes = dict(value=value, finished_at=now, reason=reason)
+    sql.update_trial(conn, trial.id, state=state.value, **changes)
+    return replace(trial, state=state, **changes)

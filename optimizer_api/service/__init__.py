@@ -1,32 +1,37 @@
-"""The use cases. The only module that opens transactions: one per use case.
+"""The use cases: the only package that opens transactions, one per use case.
 
-Each public method reads what it needs from the store and writes back in one
-transaction, so any worker of any replica can serve any request. The work inside a
-transaction lives in handout.py (suggest), reports.py (observe), status.py and
-idempotency.py.
+Each public method of `Service` reads what it needs from the store and writes back in
+one transaction, so any worker of any replica can serve any request. The work inside a
+transaction lives beside it: suggest.py, observe.py, status.py, studies.py, and
+idempotency.py for Idempotency-Keys. Methods take typed inputs and return data.
 """
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
-
-from . import definition, handout, idempotency, reports
-from .domain import Study, StudyView, Trial, TrialState
-from .errors import Conflict, NotFound
-from .idempotency import Idempotency, Replay
+from ..domain import Study, StudyView, Trial, TrialState
+from ..errors import AlreadyExists, Conflict, NotFound
+from ..space import Space
+from ..store import Store, sql
+from . import definition, idempotency, observe, studies, suggest
+from .idempotency import Key, Replay
+from .observe import External, Failed, Final, Intermediate, Observation, Pruned
 from .status import Counts, exhausted_reason, status
-from .store import Store, keys, sql
+from .studies import Created
 
 RUNNING = TrialState.RUNNING
+# How a use case's result goes over the wire: (HTTP status, JSON-able body). Given by the
+# app at wiring time, so that an Idempotency-Key's answer is stored with the change.
+Answer = Callable[[Any], tuple[int, Any]]
 
-__all__ = ["Idempotency", "Observed", "Replay", "Service", "Suggested"]
+__all__ = [
+    "Created", "External", "Failed", "Final", "Intermediate", "Key", "Observation",
+    "Observed", "Pruned", "Replay", "Service", "Suggested",
+]
 
 
 @dataclass(frozen=True)
@@ -45,16 +50,16 @@ class Observed:
 
 
 class Service:
-    def __init__(self, store: Store, clock: Callable[[], float] = time.time):
+    def __init__(
+        self, store: Store, clock: Callable[[], float] = time.time, answer: Answer | None = None
+    ):
         self.store = store
         self.clock = clock
+        self.answer = answer
 
     # -- studies ---------------------------------------------------------------------
-    def create_study(self, spec: Mapping[str, Any], idem: Idempotency | None = None):
+    def create_study(self, spec: Mapping[str, Any], key: Key | None = None) -> Created | Replay:
         """Create a study, or return the one of that name if its definition is the same.
-
-        Returns:
-            (view, created): created is False when the study already existed.
 
         Raises:
             Conflict: a study of that name exists with another definition.
@@ -62,35 +67,20 @@ class Service:
         canon = definition.canonical(spec)
         for _ in range(2):  # a concurrent create of the same name may win the insert
             try:
-                return self.store.run_write(self._create, canon, dict(spec), idem)
-            except IntegrityError:
+                return self._write(key, studies.create, canon, dict(spec), self.clock())
+            except AlreadyExists:
                 continue
         raise Conflict(f"study {canon['name']!r} is being created concurrently; retry")
 
-    def _create(self, conn: Connection, canon: dict, given: dict, idem: Idempotency | None):
-        now = self.clock()
-        study = sql.find_study(conn, canon["name"])
-        created = study is None
-        if study is None:
-            seed = canon["seed"] if canon["seed"] is not None else secrets.randbits(63)
-            stored = {**canon, definition.GIVEN: given}
-            study = sql.get_study(conn, sql.insert_study(conn, canon["name"], stored, seed, now))
-        elif not definition.same(study.definition, canon):
-            raise Conflict(
-                f"a study named {canon['name']!r} exists with another definition",
-                errors={"name": ["exists with another definition"]},
-            )
-        return self._answer(conn, idem, (self._view(conn, study, now), created))
-
     def get_study(self, study_id: int) -> StudyView:
         with self.store.read() as conn:
-            return self._view(conn, self._study(conn, study_id), self.clock())
+            return studies.view(conn, self._study(conn, study_id), self.clock())
 
     def list_studies(self, name: str | None = None) -> list[StudyView]:
         now = self.clock()
         with self.store.read() as conn:
             found = [sql.find_study(conn, name)] if name is not None else sql.list_studies(conn)
-            return [self._view(conn, s, now) for s in found if s is not None]
+            return [studies.view(conn, s, now) for s in found if s is not None]
 
     def delete_study(self, study_id: int) -> None:
         def _delete(conn):
@@ -102,24 +92,29 @@ class Service:
     # -- suggest ---------------------------------------------------------------------
     def suggest(
         self, study_id: int, count: int = 1, worker_id: str | None = None,
-        idem: Idempotency | None = None,
-    ) -> Suggested:
+        key: Key | None = None,
+    ) -> Suggested | Replay:
         """Up to `count` trials to run; a worker_id's running trials come back first."""
-        pre = self._precompute(study_id, count, worker_id)
-        return self.store.run_write(self._suggest, study_id, count, worker_id, idem, pre)
+        space, pre = self._precompute(study_id, count, worker_id)
+        return self._write(key, self._suggest, study_id, count, worker_id, space, pre)
 
-    def _precompute(self, study_id: int, count: int, worker_id) -> handout.Precomputed | None:
-        """An expensive proposal made outside the write lock, if new trials may be needed."""
+    def _precompute(
+        self, study_id: int, count: int, worker_id
+    ) -> tuple[Space, suggest.Precomputed | None]:
+        """The study's space, and an expensive proposal made outside the write lock if new
+        trials may be needed."""
         now = self.clock()
         with self.store.read() as conn:
             study = self._study(conn, study_id)
+            space = Space.from_dict(study.definition["space"])
             if worker_id is not None:
                 count -= len(sql.running_of_worker(conn, study_id, worker_id, now))
-            if count <= 0 or exhausted_reason(conn, study, Counts(conn, study_id, now), now):
-                return None
-            return handout.precompute(conn, study, count, now)
+            if count <= 0 or exhausted_reason(conn, study, space, Counts(conn, study_id, now),
+                                              now):
+                return space, None
+            return space, suggest.precompute(conn, study, space, count, now)
 
-    def _suggest(self, conn, study_id, count, worker_id, idem, pre) -> Suggested:
+    def _suggest(self, conn, study_id, count, worker_id, space: Space, pre) -> Suggested:
         # Everything here runs under the study's write lock: no read backs, and the trials
         # are counted once, only if a criterion needs them.
         now = self.clock()
@@ -132,41 +127,41 @@ class Service:
                 sql.update_trial(conn, t.id, lease_expires_at=lease)
                 trials.append(replace(t, lease_expires_at=lease))
         counts = Counts(conn, study_id, now)
-        if count > len(trials) and exhausted_reason(conn, study, counts, now) is None:
-            new = handout.new_trials(
-                conn, study, counts, count - len(trials), worker_id, now, pre
+        if count > len(trials) and exhausted_reason(conn, study, space, counts, now) is None:
+            new, study = suggest.new_trials(
+                conn, study, space, counts, count - len(trials), worker_id, now, pre
             )
             counts.add_running(len(new))
             trials += new
-            if study.algorithm["name"] == "grid":  # the cursor moved: status depends on it
-                study = sql.get_study(conn, study_id)
-        state, reason = status(conn, study, counts, now)
-        return self._answer(conn, idem, Suggested(trials, state, reason))
+        state, reason = status(conn, study, space, counts, now)
+        return Suggested(trials, state, reason)
 
     # -- observe ---------------------------------------------------------------------
     def observe(
-        self, study_id: int, obs: Mapping[str, Any], idem: Idempotency | None = None
-    ) -> Observed:
-        """Record a report (obs["kind"]: final, intermediate, failed, pruned, external)."""
-        return self.store.run_write(self._observe, study_id, obs, idem)
+        self, study_id: int, obs: Observation, key: Key | None = None
+    ) -> Observed | Replay:
+        """Record a report: a final or intermediate value, a failure, a pruning, or a
+        result for params the user chose."""
+        return self._write(key, self._observe, study_id, obs)
 
-    def _observe(self, conn, study_id, obs, idem) -> Observed:
+    def _observe(self, conn, study_id: int, obs: Observation) -> Observed:
         now = self.clock()
-        kind = obs["kind"]
-        study = self._study(conn, study_id, lock=kind == "external")
+        study = self._study(conn, study_id, lock=isinstance(obs, External))
+        space = Space.from_dict(study.definition["space"])
         should_stop = False
-        if kind == "external":
-            trial = sql.get_trial(conn, study_id, reports.external(conn, study, obs, now), now)
+        if isinstance(obs, External):
+            trial_id = observe.external(conn, study, space, obs, now)
+            trial = sql.get_trial(conn, study_id, trial_id, now)
         else:
-            trial = self._trial(conn, study_id, obs["trial_id"], now, lock=True)
-            if kind == "intermediate":
-                trial, should_stop = reports.intermediate(conn, study, trial, obs, now)
+            trial = self._trial(conn, study_id, obs.trial_id, now, lock=True)
+            if isinstance(obs, Intermediate):
+                trial, should_stop = observe.intermediate(conn, study, trial, obs, now)
             else:
-                trial = reports.finish(conn, trial, kind, obs, now)
-        state, reason = status(conn, study, Counts(conn, study_id, now), now)
-        return self._answer(conn, idem, Observed(trial, should_stop, state, reason))
+                trial = observe.finish(conn, trial, obs, now)
+        state, reason = status(conn, study, space, Counts(conn, study_id, now), now)
+        return Observed(trial, should_stop, state, reason)
 
-    def heartbeat(self, study_id: int, trial_id: int, idem: Idempotency | None = None) -> Trial:
+    def heartbeat(self, study_id: int, trial_id: int, key: Key | None = None) -> Trial | Replay:
         """Renew a running trial's lease; Conflict once it has ended or expired."""
 
         def _beat(conn):
@@ -176,9 +171,9 @@ class Service:
             if trial.state is not RUNNING:
                 raise Conflict(f"trial {trial_id} is {trial.state.value}: no lease to renew")
             sql.update_trial(conn, trial_id, lease_expires_at=now + study.lease_seconds)
-            return self._answer(conn, idem, sql.get_trial(conn, study_id, trial_id, now))
+            return sql.get_trial(conn, study_id, trial_id, now)
 
-        return self.store.run_write(_beat)
+        return self._write(key, _beat)
 
     # -- reads -----------------------------------------------------------------------
     def trials(
@@ -204,23 +199,36 @@ class Service:
         self.store.ping()
 
     # -- idempotency keys ------------------------------------------------------------
-    def claim_key(self, scope: str, key: str, fingerprint: str) -> Replay | None:
+    def claim_key(self, key: Key) -> Replay | None:
         """Claim an Idempotency-Key (see idempotency.claim) in a transaction of its own."""
-        return self.store.run_write(
-            lambda conn: idempotency.claim(conn, scope, key, fingerprint, self.clock()),
-            durable=False,
-        )
+        return self.store.run_write(idempotency.claim, key, self.clock(), durable=False)
 
-    def release_key(self, scope: str, key: str) -> None:
+    def release_key(self, key: Key) -> None:
         """Forget an in-flight key whose request failed, so that a retry runs again."""
-        self.store.run_write(keys.release_key, scope, key, durable=False)
+        self.store.run_write(idempotency.release, key, durable=False)
 
-    # -- helpers ---------------------------------------------------------------------
-    def _answer(self, conn, idem: Idempotency | None, result):
-        if idem:
-            idem.finish(conn, result, self.clock())
+    def _write(self, key: Key | None, fn: Callable, *args):
+        """fn(conn, *args) in a write transaction; with a key, its answer is stored in the
+        same transaction, and a request that already ran gets its stored answer back."""
+        if key is None:
+            return self.store.run_write(fn, *args)
+        if self.answer is None:
+            raise TypeError("this Service was built without an answer renderer: no keys")
+        replay = self.claim_key(key)
+        if replay is not None:
+            return replay
+        try:
+            return self.store.run_write(self._keyed, key, fn, *args)
+        except BaseException:
+            self.release_key(key)  # nothing was committed: a retry may run again
+            raise
+
+    def _keyed(self, conn, key: Key, fn: Callable, *args):
+        result = fn(conn, *args)
+        idempotency.finish(conn, key, self.answer(result), self.clock())
         return result
 
+    # -- helpers ---------------------------------------------------------------------
     def _study(self, conn, study_id: int, lock: bool = False) -> Study:
         study = sql.get_study(conn, study_id, lock=lock) if _is_id(study_id) else None
         if study is None:
@@ -237,12 +245,6 @@ class Service:
                 errors={"trial_id": ["not a trial of this study"]},
             )
         return trial
-
-    def _view(self, conn, study: Study, now: float) -> StudyView:
-        counts = Counts(conn, study.id, now)
-        best = sql.best_trial(conn, study.id, study.direction)
-        state, reason = status(conn, study, counts, now, best)
-        return StudyView(study, counts(), state, reason, best)
 
 
 def _is_id(value: int) -> bool:

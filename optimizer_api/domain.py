@@ -94,3 +94,4 @@ class StudyView:
     status: str  # "running" or "completed"
     status_reason: str | None
     best: Trial | None
+    last_activity_at: float | None = None  # the latest trial created or finished

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import UTC, datetime
 from typing import Any
@@ -10,6 +11,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from ..domain import StudyView, Trial
 from ..service import External, Failed, Final, Intermediate, Pruned
+from ..service.explore import SORTS
 
 
 class StrictInt(fields.Integer):
@@ -41,6 +43,19 @@ class StrictBool(fields.Boolean):
         if not isinstance(value, bool):
             raise self.make_error("invalid")
         return value
+
+
+class JsonObject(fields.Field):
+    """A JSON object given as the text of a query parameter."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            parsed = json.loads(value, parse_constant=lambda c: float("nan"))
+        except (TypeError, ValueError):
+            raise ValidationError("Not valid JSON.") from None
+        if not isinstance(parsed, dict):
+            raise ValidationError("Must be a JSON object.")
+        return parsed
 
 
 def _positive_int(**kw):
@@ -141,6 +156,16 @@ class TrialsQuery(Schema):
     )
     limit = fields.Integer(load_default=1000, validate=validate.Range(1, 10_000))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, 2**62))
+    sort = fields.String(load_default="number", validate=validate.OneOf(SORTS))
+    params = JsonObject(load_default=None)
+
+
+class SampleQuery(Schema):
+    limit = fields.Integer(load_default=2000, validate=validate.Range(1, 20_000))
+
+
+class CurvesQuery(Schema):
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
 
 
 class StudiesQuery(Schema):
@@ -181,6 +206,7 @@ def study_json(view: StudyView) -> dict[str, Any]:
         "status_reason": view.status_reason,
         "trial_counts": view.counts,
         "best_trial": trial_json(view.best) if view.best else None,
+        "last_activity_at": timestamp(view.last_activity_at),
     }
 
 

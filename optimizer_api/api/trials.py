@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from .body import load
+from .explore import csv_export, wants_csv
 from .schemas import HeartbeatIn, ObserveIn, SuggestIn, TrialsQuery, trial_json
 from .views import idempotency_key, ok, reply, service
 
@@ -36,7 +37,10 @@ def list_trials(study_id: int):
     args = request.args.to_dict(flat=False)
     args = {k: (v if k == "state" else v[-1]) for k, v in args.items()}
     query = TrialsQuery().load(args)
-    found, total = service().trials(study_id, query["state"], query["limit"], query["offset"])
+    if wants_csv():
+        return csv_export(study_id, query)
+    found, total = service().trials(study_id, query["state"], query["limit"], query["offset"],
+                                    query["sort"], query["params"])
     return ok({"trials": [trial_json(t) for t in found], "total": total})
 
 

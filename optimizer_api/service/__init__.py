@@ -9,15 +9,15 @@ idempotency.py for Idempotency-Keys. Methods take typed inputs and return data.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from ..domain import Study, StudyView, Trial, TrialState
 from ..errors import AlreadyExists, Conflict, NotFound
 from ..space import Space
-from ..store import Store, sql
-from . import definition, idempotency, observe, studies, suggest
+from ..store import Store, reads, sql
+from . import definition, explore, idempotency, observe, studies, suggest
 from .idempotency import Key, Replay
 from .observe import External, Failed, Final, Intermediate, Observation, Pruned
 from .status import Counts, exhausted_reason, status
@@ -178,13 +178,49 @@ class Service:
     # -- reads -----------------------------------------------------------------------
     def trials(
         self, study_id: int, states: Sequence[str] | None = None, limit: int = 1000,
-        offset: int = 0,
+        offset: int = 0, sort: str = "number", params: Mapping[str, Any] | None = None,
     ) -> tuple[list[Trial], int]:
+        """A page of trials, sorted, filtered by state and by ranges of params (see
+        explore.param_filters), and how many match in all."""
         now = self.clock()
         with self.store.read() as conn:
-            self._study(conn, study_id)
-            found = sql.list_trials(conn, study_id, now, states=states, limit=limit, offset=offset)
-            return found, sql.count_trials(conn, study_id, now, states)
+            study = self._study(conn, study_id)
+            filters = explore.param_filters(Space.from_dict(study.definition["space"]), params)
+            return reads.page(conn, study_id, now, states=states, filters=filters, sort=sort,
+                              limit=limit, offset=offset)
+
+    def export(
+        self, study_id: int, states: Sequence[str] | None = None,
+        params: Mapping[str, Any] | None = None, page_size: int = 1000,
+    ) -> tuple[Space, Iterator[Trial]]:
+        """The study's space, and its matching trials by number, read a page at a time
+        (checked now: a bad filter or an unknown study raises before anything is sent)."""
+        with self.store.read() as conn:
+            space = Space.from_dict(self._study(conn, study_id).definition["space"])
+        filters = explore.param_filters(space, params)
+
+        def walk() -> Iterator[Trial]:
+            after = -1
+            while True:
+                with self.store.read() as conn:
+                    found, _ = reads.page(conn, study_id, self.clock(), states=states,
+                                          filters=filters, limit=page_size, after=after)
+                yield from found
+                if len(found) < page_size:
+                    return
+                after = found[-1].number
+
+        return space, walk()
+
+    def history(self, study_id: int, limit: int = 2000) -> explore.Sampled:
+        """At most `limit` finished trials, chosen for charts (explore.history)."""
+        with self.store.read() as conn:
+            return explore.history(conn, self._study(conn, study_id), self.clock(), limit)
+
+    def curves(self, study_id: int, limit: int = 100) -> explore.Sampled:
+        """At most `limit` trials with their intermediate values (explore.curves)."""
+        with self.store.read() as conn:
+            return explore.curves(conn, self._study(conn, study_id), self.clock(), limit)
 
     def trial(self, study_id: int, trial_id: int) -> Trial:
         with self.store.read() as conn:

@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 from ..domain import Study, StudyView
 from ..errors import Conflict
 from ..space import Space
-from ..store import sql
+from ..store import reads, sql
 from . import definition
 from .status import Counts, status
 
@@ -49,4 +49,4 @@ def view(conn: Connection, study: Study, now: float) -> StudyView:
     best = sql.best_trial(conn, study.id, study.direction)
     space = Space.from_dict(study.definition["space"])
     state, reason = status(conn, study, space, counts, now, best)
-    return StudyView(study, counts(), state, reason, best)
+    return StudyView(study, counts(), state, reason, best, reads.last_activity(conn, study.id))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, select, update
@@ -122,7 +122,9 @@ def delete_study(conn: Connection, study_id: int) -> bool:
 
 
 # -- trials --------------------------------------------------------------------------
-def _trial(row, intermediate: dict[int, float] | None = None, now: float | None = None) -> Trial:
+def row_to_trial(
+    row, intermediate: dict[int, float] | None = None, now: float | None = None
+) -> Trial:
     state = row.state
     if now is not None and state == RUNNING and row.lease_expires_at < now:
         state = EXPIRED
@@ -153,7 +155,7 @@ def get_trial(
     if row is None:
         return None
     curve = {step: value for step, value in conn.execute(_CURVE, {"trial_id": trial_id})}
-    return _trial(row, curve, now)
+    return row_to_trial(row, curve, now)
 
 
 def expire_lapsed(conn: Connection, study_id: int, now: float) -> None:
@@ -198,32 +200,6 @@ def count_completed_after(conn: Connection, study_id: int, finished_at: float) -
     ).scalar_one()
 
 
-def list_trials(
-    conn: Connection,
-    study_id: int,
-    now: float,
-    *,
-    states: Sequence[str] | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[Trial]:
-    query = select(trials).where(trials.c.study_id == study_id).order_by(trials.c.number)
-    if states:
-        query = query.where(effective_state(now).in_(list(states)))
-    if limit is not None:
-        query = query.limit(limit).offset(offset)
-    rows = conn.execute(query).all()
-    inter = intermediate_of(conn, [r.id for r in rows])
-    return [_trial(r, inter.get(r.id), now) for r in rows]
-
-
-def count_trials(conn: Connection, study_id: int, now: float, states=None) -> int:
-    query = select(func.count()).select_from(trials).where(trials.c.study_id == study_id)
-    if states:
-        query = query.where(effective_state(now).in_(list(states)))
-    return conn.execute(query).scalar_one()
-
-
 def running_of_worker(conn: Connection, study_id: int, worker_id: str, now: float) -> list[Trial]:
     rows = conn.execute(
         select(trials)
@@ -236,7 +212,7 @@ def running_of_worker(conn: Connection, study_id: int, worker_id: str, now: floa
         .order_by(trials.c.number)
     ).all()
     inter = intermediate_of(conn, [r.id for r in rows])
-    return [_trial(r, inter.get(r.id), now) for r in rows]
+    return [row_to_trial(r, inter.get(r.id), now) for r in rows]
 
 
 def best_trial(conn: Connection, study_id: int, direction: Direction) -> Trial | None:
@@ -247,7 +223,7 @@ def best_trial(conn: Connection, study_id: int, direction: Direction) -> Trial |
         .order_by(order, trials.c.number)
         .limit(1)
     ).first()
-    return _trial(row, intermediate_of(conn, [row.id]).get(row.id)) if row else None
+    return row_to_trial(row, intermediate_of(conn, [row.id]).get(row.id)) if row else None
 
 
 def requeueable_indices(

@@ -1,0 +1,1 @@
+"""Read-only statistics over trials: pure numpy, no Flask, no store."""

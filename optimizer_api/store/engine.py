@@ -195,6 +195,9 @@ class Store:
             if not self.is_sqlite:  # several replicas may start at once
                 conn.exec_driver_sql("SELECT pg_advisory_xact_lock(74023519)")
             tables.metadata.create_all(conn, checkfirst=True)
+            for table in tables.metadata.sorted_tables:  # indexes added since a table was made
+                for index in table.indexes:
+                    index.create(conn, checkfirst=True)
             version = conn.execute(select(tables.schema_version.c.version)).scalar()
             if version is None:
                 conn.execute(insert(tables.schema_version).values(version=tables.SCHEMA_VERSION))

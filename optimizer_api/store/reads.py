@@ -77,10 +77,11 @@ def finished(conn: Connection, study_id: int, now: float) -> list[tuple[int, int
 def with_curves(conn: Connection, study_id: int, now: float) -> list[tuple[int, int, str, Any]]:
     """(id, number, state, value) of every trial that reported a curve, by number."""
     state = effective_state(now)
-    reported = select(intermediate_values.c.trial_id).distinct().scalar_subquery()
+    reported = select(intermediate_values.c.trial_id).where(
+        intermediate_values.c.trial_id == trials.c.id).exists()
     return [tuple(r) for r in conn.execute(
         select(trials.c.id, trials.c.number, state, trials.c.value)
-        .where(trials.c.study_id == study_id, trials.c.id.in_(reported))
+        .where(trials.c.study_id == study_id, reported)
         .order_by(trials.c.number)
     )]
 
@@ -111,7 +112,7 @@ def last_activity(conn: Connection, study_id: int) -> float | None:
 
 # -- parameter filters on the params' JSON ------------------------------------------------
 def _matches(conn: Connection, f: ParamFilter):
-    kind, text = _json_field(conn, f.name)
+    kind, text, where = _json_field(conn, f.name)
     number = case((kind == "number", cast(text, Float)))
     if f.choices is None:
         bounds = [kind == "number"]
@@ -119,9 +120,9 @@ def _matches(conn: Connection, f: ParamFilter):
             bounds.append(number >= f.low)
         if f.high is not None:
             bounds.append(number <= f.high)
-        return and_(*bounds)
+        return where(and_(*bounds))
     alternatives = [_equals(kind, text, number, c) for c in f.choices]
-    return or_(*alternatives) if alternatives else false()
+    return where(or_(*alternatives) if alternatives else false())
 
 
 def _equals(kind, text, number, choice: Any):
@@ -133,22 +134,23 @@ def _equals(kind, text, number, choice: Any):
 
 
 def _json_field(conn: Connection, name: str):
-    """(JSON type as PostgreSQL names it, the value as text) of params[name], in SQL."""
+    """(JSON type as PostgreSQL names it, the value as text, how to apply a condition on
+    them) for params[name], in SQL."""
     if conn.dialect.name == "postgresql":
         doc = cast(trials.c.params, JSONB)
-        return (func.jsonb_typeof(func.jsonb_extract_path(doc, name)),
-                func.jsonb_extract_path_text(doc, name))
-    # SQLite: json_each finds any key, whatever characters it holds (a path may not).
+        kind = func.jsonb_typeof(func.jsonb_extract_path(doc, name))
+        return kind, func.jsonb_extract_path_text(doc, name), lambda condition: condition
+    # SQLite: one scan of json_each per row; it finds any key, whatever characters it
+    # holds (a JSON path may not).
     each = func.json_each(trials.c.params).table_valued("key", "value", "type")
-    sqlite_type = select(each.c.type).where(each.c.key == name).scalar_subquery()
     kind = case(
-        (sqlite_type.in_(["integer", "real"]), "number"),
-        (sqlite_type.in_(["true", "false"]), "boolean"),
-        (sqlite_type == "text", "string"),
-        else_=sqlite_type,
+        (each.c.type.in_(["integer", "real"]), "number"),
+        (each.c.type.in_(["true", "false"]), "boolean"),
+        (each.c.type == "text", "string"),
+        else_=each.c.type,
     )
-    value = select(each.c.value).where(each.c.key == name).scalar_subquery()
-    text = case((sqlite_type == "true", "true"), (sqlite_type == "false", "false"),
-                else_=value)
-    return kind, text
-
+    text = case((each.c.type == "true", "true"), (each.c.type == "false", "false"),
+                else_=each.c.value)
+    return kind, text, lambda condition: (
+        select(each.c.key).where(each.c.key == name, condition).exists()
+    )

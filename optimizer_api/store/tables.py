@@ -64,6 +64,7 @@ trials = Table(
     Index("ix_trials_study_state_value", "study_id", "state", "value"),  # counts and best
     Index("ix_trials_study_grid", "study_id", "grid_index"),
     Index("ix_trials_study_worker", "study_id", "worker_id"),
+    Index("ix_trials_study_finished", "study_id", "finished_at"),  # last activity
 )
 
 intermediate_values = Table(

@@ -65,3 +65,30 @@ def test_unknown_options_are_rejected():
     for name in ("random", "quasi-random", "grid"):
         with pytest.raises(ValueError, match="unknown option"):
             samplers.get(name).validate_options({"bogus": 1}, SPACE)
+
+
+def test_grid_takes_points_handed_back_first_then_fresh_ones_from_the_cursor():
+    from optimizer_api.domain import Direction
+    from optimizer_api.samplers import SamplerContext, get
+    from optimizer_api.space import Space
+
+    grid = get("grid")
+    space = Space.from_dict({"a": {"type": "int", "low": 0, "high": 4}})
+    options = grid.validate_options({}, space)
+
+    def ask(n, cursor, requeued=()):
+        ctx = SamplerContext(space=space, direction=Direction.MINIMIZE, seed=1,
+                             numbers=range(n), options=options, cursor=cursor,
+                             requeued=requeued)
+        return grid.suggest(ctx)
+
+    first = ask(2, 0)
+    assert [s.index for s in first.suggestions] == [0, 1] and first.cursor == 2
+    assert [s.params["a"] for s in first.suggestions] == [0, 1]
+    assert [s.info for s in first.suggestions] == [{"grid_index": 0}, {"grid_index": 1}]
+    again = ask(3, 2, requeued=[1])
+    assert [s.index for s in again.suggestions] == [1, 2, 3] and again.cursor == 4
+    end = ask(4, 4)
+    assert [s.index for s in end.suggestions] == [4] and end.cursor == 5
+    assert ask(2, 5).suggestions == [] and ask(2, 5).cursor == 5
+    assert grid.size(space, options) == 5 and grid.max_retries(options) == 1

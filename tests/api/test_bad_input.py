@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from .contract import validate
+from ..contract import validate
 
 SPACE = {"x": {"type": "float", "low": 0, "high": 1}, "c": {"type": "categorical",
                                                             "choices": ["a", "b"]}}

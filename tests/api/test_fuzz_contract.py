@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from .contract import SPEC_PATH
+from ..contract import SPEC_PATH
 
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance," \
          "response_schema_conformance"

@@ -7,7 +7,7 @@ import re
 import yaml
 from openapi_spec_validator import validate
 
-from .contract import SPEC_PATH, spec
+from ..contract import SPEC_PATH, spec
 
 
 def test_spec_is_valid_openapi_3_1():

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from .servers import free_port
+from optimizer_api.devserver import free_port
 
 DOCKERFILE = Path(__file__).resolve().parents[1] / "Dockerfile"
 

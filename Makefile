@@ -2,8 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-HOST ?= 127.0.0.1
-PORT ?= 8000
+# `make serve HOST=0.0.0.0 PORT=9000`; unset, optimizer-api's own defaults apply (config.py).
+HOST ?=
+PORT ?=
 export OPTIMIZER_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: serve test lint bench bench-throughput demo clean
@@ -24,7 +25,7 @@ $(VENV)/.stamp-bench: pyproject.toml $(VENV)/.stamp-test
 	touch $@
 
 serve: $(VENV)/.stamp-base
-	$(BIN)/optimizer-api serve --host $(HOST) --port $(PORT)
+	$(BIN)/optimizer-api serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 lint: $(VENV)/.stamp-test
 	$(BIN)/ruff check optimizer_api client tests benchmarks scripts

@@ -39,7 +39,7 @@ from benchmarks.gp_cost import history, make_case  # noqa: E402
 from benchmarks.gp_quality import run_ours  # noqa: E402
 from benchmarks.gp_report import header  # noqa: E402
 from benchmarks.problems import PROBLEMS  # noqa: E402
-from tests.servers import Gunicorn  # noqa: E402
+from optimizer_api.devserver import Gunicorn  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 

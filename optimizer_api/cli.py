@@ -8,13 +8,19 @@ import sys
 
 from . import config
 
+APP = "optimizer_api.wsgi:app"
+
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="optimizer-api", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the API through gunicorn")
-    serve.add_argument("--host", default=os.environ.get("OPTIMIZER_HOST", "127.0.0.1"))
-    serve.add_argument("--port", type=int, default=int(os.environ.get("OPTIMIZER_PORT", 8000)))
+    serve.add_argument("--host", default=None,
+                       help="address to listen on (default: OPTIMIZER_HOST, else the host of "
+                            f"OPTIMIZER_BIND, else {config.DEFAULT_HOST})")
+    serve.add_argument("--port", type=int, default=None,
+                       help="port to listen on (default: OPTIMIZER_PORT, else the port of "
+                            f"OPTIMIZER_BIND, else {config.DEFAULT_PORT})")
     serve.add_argument("--workers", type=int, default=None,
                        help="gunicorn workers (default: 2 x CPUs + 1, or OPTIMIZER_WORKERS)")
     serve.add_argument("--database-url", default=None,
@@ -26,6 +32,15 @@ def main(argv: list[str] | None = None) -> None:
         _serve(args)
 
 
+def gunicorn_argv(bind: str, workers: int | None = None, app: str = APP) -> list[str]:
+    """The gunicorn command that serves `app` with our settings on `bind`."""
+    argv = [sys.executable, "-m", "gunicorn", "--config", "python:optimizer_api.gunicorn_conf",
+            "--bind", bind]
+    if workers:
+        argv += ["--workers", str(workers)]
+    return [*argv, app]
+
+
 def _serve(args: argparse.Namespace) -> None:
     from sqlalchemy.engine import make_url
 
@@ -34,13 +49,16 @@ def _serve(args: argparse.Namespace) -> None:
     url = config.default_database_url()
     os.environ["OPTIMIZER_DB_URL"] = url
     shown = make_url(url).render_as_string(hide_password=True)
+    bind = config.bind_address(args.host, args.port)
     print(f"optimizer-api: storing studies in {shown}", flush=True)
-    print(f"optimizer-api: serving on http://{args.host}:{args.port}", flush=True)
-    argv = [sys.executable, "-m", "gunicorn", "--config", "python:optimizer_api.gunicorn_conf",
-            "--bind", f"{args.host}:{args.port}"]
-    if args.workers:
-        argv += ["--workers", str(args.workers)]
-    os.execv(sys.executable, [*argv, "optimizer_api.wsgi:app"])
+    print(f"optimizer-api: serving on {_as_url(bind)}", flush=True)
+    argv = gunicorn_argv(bind, args.workers)
+    os.execv(argv[0], argv)
+
+
+def _as_url(bind: str) -> str:
+    """http://HOST:PORT, or a socket address (unix:PATH) as it is."""
+    return bind if bind.startswith(("unix:", "fd://")) else f"http://{bind}"
 
 
 if __name__ == "__main__":

@@ -1,11 +1,22 @@
-"""Settings, from defaults, then the environment, then what create_app is given."""
+"""Settings, from defaults, then the environment, then what create_app is given.
+
+Every OPTIMIZER_* variable is read here: the app's settings (`load`) and the server's
+(`server`), which `optimizer-api serve` and gunicorn_conf.py both apply.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_SQLITE_PATH = "optimizer-api.db"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+# gunicorn's HOST:PORT, HOST or [IPv6]:PORT; anything else (unix:PATH, fd://N) is not split.
+_HOST_PORT = re.compile(r"(?P<host>\[[^\]]*\]|[^:\[\]/]*)(?::(?P<port>\d+))?")
 
 
 def default_database_url() -> str:
@@ -28,3 +39,52 @@ def load(overrides: dict | None = None) -> dict:
     }
     config.update(overrides or {})
     return config
+
+
+@dataclass(frozen=True)
+class Server:
+    """What gunicorn is told beyond its fixed settings (those live in gunicorn_conf.py)."""
+
+    bind: str
+    workers: int
+    timeout: int
+    accesslog: str | None
+    loglevel: str
+
+
+def server() -> Server:
+    """The server's settings, from OPTIMIZER_* or the defaults."""
+    env = os.environ.get
+    return Server(
+        bind=bind_address(),
+        # Requests are short and mostly wait on the store: two workers per core plus one.
+        workers=int(env("OPTIMIZER_WORKERS", 2 * multiprocessing.cpu_count() + 1)),
+        timeout=int(env("OPTIMIZER_TIMEOUT", 60)),  # a Bayesian suggest at large n
+        accesslog=env("OPTIMIZER_ACCESS_LOG", "-") or None,  # "" turns it off
+        loglevel=env("OPTIMIZER_LOG_LEVEL", "info"),
+    )
+
+
+def bind_address(host: str | None = None, port: int | None = None) -> str:
+    """Where the service listens, as gunicorn's bind (HOST:PORT).
+
+    The host and the port each come from the first source that names it: the arguments
+    (`--host`, `--port`), OPTIMIZER_HOST and OPTIMIZER_PORT, OPTIMIZER_BIND (HOST:PORT),
+    then 127.0.0.1 and 8000. An OPTIMIZER_BIND gunicorn reads but we do not split
+    (unix:PATH, fd://N) is used whole unless a host or a port is named elsewhere.
+    """
+    env = os.environ.get
+    bind = env("OPTIMIZER_BIND", "")
+    parts = _HOST_PORT.fullmatch(bind)
+    host, port = _named(host, env("OPTIMIZER_HOST")), _named(port, env("OPTIMIZER_PORT"))
+    if parts is None and host is None and port is None:
+        return bind
+    bind_host, bind_port = (parts["host"], parts["port"]) if parts else (None, None)
+    host = _named(host, bind_host, DEFAULT_HOST)
+    port = int(_named(port, bind_port, DEFAULT_PORT))
+    return f"{host}:{port}"
+
+
+def _named(*values):
+    """The first value that is given (neither None nor empty), or None."""
+    return next((value for value in values if value not in (None, "")), None)

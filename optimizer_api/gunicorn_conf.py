@@ -1,24 +1,24 @@
 """gunicorn settings: `gunicorn -c python:optimizer_api.gunicorn_conf optimizer_api.wsgi:app`.
 
-Each value can be overridden by an OPTIMIZER_* variable or on gunicorn's command line.
+The first five come from config.py (OPTIMIZER_BIND, OPTIMIZER_WORKERS, ...); gunicorn's
+command line overrides any of them.
 """
 
-import multiprocessing
-import os
+# The package sets one BLAS thread per worker before numpy loads. (Every global here is
+# read as a gunicorn setting, and `config` is one: hence the underscore.)
+from optimizer_api import config as _config
 
-import optimizer_api  # noqa: F401 - sets one BLAS thread per worker before numpy loads
-
-bind = os.environ.get("OPTIMIZER_BIND", "127.0.0.1:8000")
-# Requests are short and mostly wait on the store: two workers per core plus one.
-workers = int(os.environ.get("OPTIMIZER_WORKERS", 2 * multiprocessing.cpu_count() + 1))
+_server = _config.server()
+bind = _server.bind
+workers = _server.workers
+timeout = _server.timeout
+accesslog = _server.accesslog
+loglevel = _server.loglevel
 worker_class = "sync"
-timeout = int(os.environ.get("OPTIMIZER_TIMEOUT", 60))  # a Bayesian suggest at large n
 graceful_timeout = 30
 keepalive = 5
 preload_app = False  # each worker builds its app, and its database engine, after the fork
-accesslog = os.environ.get("OPTIMIZER_ACCESS_LOG", "-") or None  # "" turns it off
 errorlog = "-"
-loglevel = os.environ.get("OPTIMIZER_LOG_LEVEL", "info")
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 # gunicorn's control socket lives at one path per user: several instances on one host
 # (replicas, tests) would fight over it, and nothing of ours uses it.

@@ -8,75 +8,32 @@ median early stopping, then stops the service. Settings: DEMO_TRIALS (40), DEMO_
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+from optimizer_api.devserver import Gunicorn
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "client" / "examples" / "python" / "mlp_digits.py"
-BIN = Path(sys.executable).parent
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_ready(url: str, server: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    """Poll /readyz until the service answers; fail with its log if it dies or stalls."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit(f"the service exited:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/readyz", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    sys.exit(f"the service did not become ready in {timeout:.0f} s:\n{log.read_text()}")
-
-
-def start_service(workdir: Path) -> tuple[subprocess.Popen, str, Path]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
+def start_service(workdir: Path) -> Gunicorn:
+    """4 gunicorn workers on a SQLite file, in their own session: Ctrl-C reaches the example."""
     db = f"sqlite:///{workdir / 'demo.db'}"
-    log = workdir / "service.log"
-    # One BLAS thread per gunicorn worker: on a small machine spinning BLAS threads of
-    # the Gaussian-process fits would fight the training processes for the cores.
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-    args = [
-        str(BIN / "optimizer-api"),
-        "serve",
-        "--port",
-        str(port),
-        "--workers",
-        "4",
-        "--database-url",
-        db,
-    ]
-    with open(log, "wb") as out:  # its own session: Ctrl-C reaches the example, not it
-        server = subprocess.Popen(
-            args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    print(f"demo: service on {url}, studies in {db} (log: {log})", flush=True)
-    wait_ready(url, server, log)
-    return server, url, log
-
-
-def stop_service(server: subprocess.Popen) -> None:
-    server.send_signal(signal.SIGTERM)
+    server = Gunicorn(db, workers=4, log_dir=workdir, new_session=True)
     try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
+        server.start()
+    except RuntimeError as exc:  # it exited or stalled; the message has its log
+        sys.exit(f"the service did not start: {exc}")
+    print(f"demo: service on {server.url}, studies in {db} (log: {server.log_path})", flush=True)
+    return server
+
+
+def stop_service(server: Gunicorn) -> None:
+    server.stop()
     print("demo: service stopped", flush=True)
 
 
@@ -104,9 +61,9 @@ def run_example(url: str) -> int:
 def main() -> int:
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="optimizer-demo-") as tmp:
-        server, url, _ = start_service(Path(tmp))
+        server = start_service(Path(tmp))
         try:
-            code = run_example(url)
+            code = run_example(server.url)
         finally:
             stop_service(server)
     print(f"demo: finished in {time.monotonic() - start:.0f} s", flush=True)

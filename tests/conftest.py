@@ -11,8 +11,7 @@ from urllib.parse import quote
 import pytest
 
 from optimizer_api import create_app
-
-from .servers import Gunicorn
+from optimizer_api.devserver import Gunicorn
 
 PG_ENV = "OPTIMIZER_TEST_POSTGRES_URL"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

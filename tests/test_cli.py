@@ -1,16 +1,56 @@
-"""The `optimizer-api serve` command: help, and a real start on a SQLite file."""
+"""The `optimizer-api serve` command: help, a real start on a SQLite file, and its address."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
+from pathlib import Path
 
+import pytest
 import requests
 
-from .servers import free_port
+from optimizer_api.devserver import free_port
+
+DOCKERFILE = Path(__file__).resolve().parents[1] / "Dockerfile"
+
+
+@contextmanager
+def running(argv: list[str], cwd: Path, **env: str):
+    """Run a server command with only `env` of our settings (access log off); SIGTERM it."""
+    ours = ("OPTIMIZER_DB_URL", "OPTIMIZER_BIND", "OPTIMIZER_HOST", "OPTIMIZER_PORT")
+    base = {k: v for k, v in os.environ.items() if k not in ours}
+    process = subprocess.Popen(
+        argv, cwd=cwd, env={**base, "OPTIMIZER_ACCESS_LOG": "", **env},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        yield process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        process.stdout.close()
+
+
+def serve(*flags: str) -> list[str]:
+    return [sys.executable, "-m", "optimizer_api.cli", "serve", "--workers", "1", *flags]
+
+
+def wait_ready(port: int, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        assert process.poll() is None, process.stdout.read()
+        try:
+            assert requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).ok
+            return
+        except requests.RequestException:
+            assert time.monotonic() < deadline, "the service did not start"
+            time.sleep(0.2)
 
 
 def test_serve_help_lists_host_port_workers_and_database():
@@ -22,26 +62,38 @@ def test_serve_help_lists_host_port_workers_and_database():
 
 def test_serve_prints_the_database_and_serves(tmp_path):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "OPTIMIZER_DB_URL"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "optimizer_api.cli", "serve", "--port", str(port),
-         "--workers", "1"],
-        cwd=tmp_path, env={**env, "OPTIMIZER_ACCESS_LOG": ""},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    try:
+    with running(serve("--port", str(port)), tmp_path) as process:
         first = process.stdout.readline()
         assert first.strip() == f"optimizer-api: storing studies in sqlite:///{tmp_path}/optimizer-api.db"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                assert requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).ok
-                break
-            except requests.RequestException:
-                assert time.monotonic() < deadline, "the service did not start"
-                time.sleep(0.2)
+        wait_ready(port, process)
         assert (tmp_path / "optimizer-api.db").exists()
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
-        process.stdout.close()
+
+
+def test_serve_listens_where_optimizer_bind_says(tmp_path):
+    port = free_port()
+    with running(serve(), tmp_path, OPTIMIZER_BIND=f"127.0.0.1:{port}") as process:
+        process.stdout.readline()
+        assert process.stdout.readline().strip() == (
+            f"optimizer-api: serving on http://127.0.0.1:{port}"
+        )
+        wait_ready(port, process)
+
+
+def test_a_port_flag_wins_over_optimizer_bind(tmp_path):
+    port, other = free_port(), free_port()
+    bind = f"127.0.0.1:{other}"
+    with running(serve("--port", str(port)), tmp_path, OPTIMIZER_BIND=bind) as process:
+        wait_ready(port, process)
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"http://127.0.0.1:{other}/healthz", timeout=2)
+
+
+def test_the_docker_images_command_listens_where_optimizer_bind_says(tmp_path):
+    command = re.search(r"^CMD (\[.*\])$", DOCKERFILE.read_text(), re.M)
+    program, *args = json.loads(command.group(1))
+    assert program == "gunicorn"
+    port = free_port()
+    argv = [sys.executable, "-m", "gunicorn", *args]
+    env = {"OPTIMIZER_BIND": f"127.0.0.1:{port}", "OPTIMIZER_WORKERS": "1"}
+    with running(argv, tmp_path, **env) as process:
+        wait_ready(port, process)

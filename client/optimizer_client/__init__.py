@@ -9,7 +9,8 @@ from .exceptions import (
     UnavailableError,
 )
 from .optimize import TrialPruned
-from .study import Study, Trial
+from .study import Study
+from .trial import Trial
 
 __version__ = "0.1.0"
 

@@ -94,6 +94,10 @@ class Client:
     def __repr__(self) -> str:
         return f"Client({self.url!r})"
 
+    def __reduce__(self) -> tuple[type[Client], tuple[str, float, int, float]]:
+        """Pickled (for a worker process), a Client is its settings: a copy has its own session."""
+        return type(self), (self.url, self.timeout, self.retries, self.backoff)
+
     # --- studies -------------------------------------------------------------
 
     def create_study(

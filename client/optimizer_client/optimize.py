@@ -18,12 +18,14 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .client import Client
 from .exceptions import ConflictError, OptimizerError
 from .progress import Progress
-from .study import MAX_REASON, Study, Trial
+from .trial import MAX_REASON, Trial
+
+if TYPE_CHECKING:  # for annotations only: study.py imports this module for Study.optimize
+    from .study import Study
 
 log = logging.getLogger(__name__)
 
@@ -96,11 +98,11 @@ def _work(study: Study, objective: Objective, tickets: _Tickets, stop, events, w
         events.put(("done", worker, None))
 
 
-def _process_main(settings: dict, study_data: dict, objective, tickets, stop, events, worker):
-    """A worker process: its own Client; Ctrl-C is the parent's to handle."""
+def _process_main(study: Study, objective, tickets, stop, events, worker):
+    """A worker process: the study arrives with a Client of its own; Ctrl-C is the parent's."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    with Client(**settings) as client:
-        _work(Study(client, study_data), objective, tickets, stop, events, worker)
+    with study.client:
+        _work(study, objective, tickets, stop, events, worker)
 
 
 def optimize(
@@ -167,14 +169,11 @@ def _make_workers(study: Study, objective, n_trials, n_workers: int, processes: 
     tickets = _Tickets(n_trials, counter, ctx.Lock() if ctx else threading.Lock())
     tag = uuid.uuid4().hex[:8]
     names = [f"optimize-{tag}-{i}" for i in range(n_workers)]
+    args = (study, objective, tickets, stop, events)
     if ctx:
         pickle.dumps(objective)  # fail here, not in each child: lambdas and closures cannot go
-        c = study.client
-        settings = dict(url=c.url, timeout=c.timeout, retries=c.retries, backoff=c.backoff)
-        args = (settings, study.data, objective, tickets, stop, events)
         workers = [ctx.Process(target=_process_main, args=(*args, w), daemon=True) for w in names]
     else:
-        args = (study, objective, tickets, stop, events)
         workers = [threading.Thread(target=_work, args=(*args, w), daemon=True) for w in names]
     # The caller keeps `shared` alive: a spawned child unpickles the locks after start()
     # has dropped the Process's args, and a collected lock is unlinked under its feet.

@@ -10,9 +10,10 @@ import time
 
 import pytest
 
+from optimizer_api.devserver import Gunicorn
+
 from ..conftest import sqlite_url
 from ..contract import checked_session
-from ..servers import Gunicorn
 
 GRID_SPACE = {  # 5 x 4 x 3 x 2 = 120 points
     "lr": {"type": "float", "low": 1e-5, "high": 1e-1, "log": True},

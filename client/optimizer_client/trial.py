@@ -1,0 +1,111 @@
+"""Trial: one configuration of a study to evaluate, holding its last JSON object."""
+
+from __future__ import annotations
+
+import logging
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # for annotations only: study.py imports this module
+    from .study import Study
+
+log = logging.getLogger(__name__)
+
+MAX_REASON = 2000  # the server accepts 10,000 characters; a reason is a summary
+
+
+class Trial:
+    """One configuration to evaluate. `data` is the last Trial object received.
+
+    Used as a context manager, a trial that is still running when the block raises is
+    marked failed with the exception's type and message as reason; the exception
+    propagates. A clean exit does nothing: call `complete`, `prune` or `fail` yourself.
+    """
+
+    def __init__(self, study: Study, data: dict[str, Any]) -> None:
+        self.study = study
+        self.data = data
+
+    @property
+    def id(self) -> int:
+        """The trial's id."""
+        return self.data["id"]
+
+    @property
+    def number(self) -> int:
+        """Its number within the study."""
+        return self.data["number"]
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The configuration to evaluate."""
+        return self.data["params"]
+
+    @property
+    def state(self) -> str:
+        """running, completed, pruned, ..."""
+        return self.data["state"]
+
+    @property
+    def value(self) -> float | None:
+        """The final value, or None."""
+        return self.data.get("value")
+
+    @property
+    def info(self) -> dict[str, Any] | None:
+        """Why the sampler chose it."""
+        return self.data.get("info")
+
+    def __repr__(self) -> str:
+        return (
+            f"Trial(id={self.id}, number={self.number}, state={self.state!r}, "
+            f"params={self.params!r}, value={self.value!r})"
+        )
+
+    def report(self, step: int, value: float) -> bool:
+        """Record an intermediate value; return True when the trial should stop early."""
+        return self._observe({"value": value, "step": step})
+
+    def complete(self, value: float) -> None:
+        """Record the final value: the trial is completed."""
+        self._observe({"value": value})
+
+    def fail(self, reason: str | None = None) -> None:
+        """Mark the trial failed, with an optional reason."""
+        body: dict[str, Any] = {"failed": True}
+        if reason is not None:
+            body["reason"] = reason
+        self._observe(body)
+
+    def prune(self, value: float | None = None) -> None:
+        """Stop the trial early; its value defaults to the last intermediate value."""
+        body: dict[str, Any] = {"pruned": True}
+        if value is not None:
+            body["value"] = value
+        self._observe(body)
+
+    def heartbeat(self) -> None:
+        """Renew the trial's lease so a long step does not let it expire."""
+        path = f"/v1/studies/{self.data['study_id']}/trials/{self.id}/heartbeat"
+        self.data = self.study.client.request("POST", path, json={})["trial"]
+
+    def _observe(self, body: dict[str, Any]) -> bool:
+        trial, should_stop = self.study._observe({"trial_id": self.id, **body})
+        self.data = trial.data
+        return should_stop
+
+    def __enter__(self) -> Trial:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None or self.state not in ("running", "expired"):
+            return
+        try:
+            self.fail(f"{type(exc).__name__}: {exc}"[:MAX_REASON])
+        except Exception:  # noqa: BLE001 - the user's exception matters more than ours
+            log.exception("could not mark trial %s failed", self.id)

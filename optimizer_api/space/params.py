@@ -1,16 +1,18 @@
-"""Parameter types: their values, canonical forms, unit positions and grid axes.
+"""Parameter types: their values, numbered when discrete, and their canonical forms.
 
-Every parameter maps its values to the unit interval on its own scale (log where
-`log`), so samplers work on [0, 1]^d and never see units. Discrete parameters (int,
-float with `step`, categorical) decode a unit value to one of their values, each value
-owning an equal share of the interval on the parameter's scale.
+A parameter is continuous (a float without a step) or discrete: an int, a float with a
+step or a categorical, whose n values are numbered 0 .. n-1 (value_at, index_of).
+How values sit in the unit interval is space.unit's business.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 
 def is_number(x: Any) -> bool:
@@ -60,37 +62,6 @@ class NumericParam:
             return None
         return int(round((self.high - self.low) / step)) + 1
 
-    def _bounds_on_scale(self) -> tuple[float, float]:
-        if not self.log:
-            return self.low, self.high
-        if self.is_int:  # each integer owns [v - 0.5, v + 0.5] on the log scale
-            return math.log(self.low - 0.5), math.log(self.high + 0.5)
-        return math.log(self.low), math.log(self.high)
-
-    def from_unit(self, u: float) -> float | int:
-        """The value at unit position u (clipped into [0, 1])."""
-        u = min(max(float(u), 0.0), 1.0)
-        n = self.n_values
-        if self.log:
-            lo, hi = self._bounds_on_scale()
-            x = math.exp(lo + u * (hi - lo))
-            if self.is_int:
-                return int(min(max(round(x), self.low), self.high))
-            return min(max(x, self.low), self.high)
-        if n is None:
-            return min(max(self.low + u * (self.high - self.low), self.low), self.high)
-        return self.value_at(min(int(u * n), n - 1))
-
-    def to_unit(self, value: float) -> float:
-        """The unit position of a value; from_unit(to_unit(v)) == v for valid v."""
-        n = self.n_values
-        if self.log:
-            lo, hi = self._bounds_on_scale()
-            return (math.log(value) - lo) / (hi - lo)
-        if n is None:
-            return (value - self.low) / (self.high - self.low)
-        return (self.index_of(value) + 0.5) / n
-
     def value_at(self, k: int) -> float | int:
         """The k-th value of a discrete parameter."""
         step = self.effective_step
@@ -100,21 +71,6 @@ class NumericParam:
 
     def index_of(self, value: float) -> int:
         return int(round((value - self.low) / self.effective_step))
-
-    def grid_values(self, grid_points: int) -> GridAxis:
-        """Every value of a discrete parameter; `grid_points` values of a continuous one."""
-        n = self.n_values
-        if n is not None:
-            return GridAxis(n, self.value_at)
-        if grid_points == 1:
-            return GridAxis(1, lambda k: self.from_unit(0.5))
-        return GridAxis(grid_points, lambda k: self._grid_float(k, grid_points))
-
-    def _grid_float(self, k: int, n: int) -> float:
-        lo, hi = self._bounds_on_scale()
-        x = lo + (hi - lo) * k / (n - 1)
-        x = math.exp(x) if self.log else x
-        return self.high if k == n - 1 else self.low if k == 0 else tidy(x)
 
     def validate_value(self, value: Any) -> float | int:
         """The canonical form of a user-given value, or ValueError with the reason."""
@@ -143,6 +99,8 @@ class NumericParam:
 
 @dataclass(frozen=True)
 class CategoricalParam:
+    """A parameter whose values are its choices: strings, finite numbers, booleans."""
+
     name: str
     choices: tuple[Any, ...]
     type: str = "categorical"
@@ -151,13 +109,6 @@ class CategoricalParam:
     def n_values(self) -> int:
         return len(self.choices)
 
-    def from_unit(self, u: float) -> Any:
-        u = min(max(float(u), 0.0), 1.0)
-        return self.choices[min(int(u * len(self.choices)), len(self.choices) - 1)]
-
-    def to_unit(self, value: Any) -> float:
-        return (self.index_of(value) + 0.5) / len(self.choices)
-
     def index_of(self, value: Any) -> int:
         key = choice_key(value)
         for i, c in enumerate(self.choices):
@@ -165,11 +116,16 @@ class CategoricalParam:
                 return i
         raise ValueError(f"must be one of {list(self.choices)!r}, got {value!r}")
 
+    def indices_of(self, values: Sequence[Any]) -> np.ndarray:
+        """index_of() of many values at once, with its errors."""
+        index = {choice_key(c): i for i, c in enumerate(self.choices)}
+        try:
+            return np.array([index[choice_key(v)] for v in values], dtype=np.int64)
+        except (KeyError, TypeError):  # let index_of name the value that does not fit
+            return np.array([self.index_of(v) for v in values], dtype=np.int64)
+
     def value_at(self, k: int) -> Any:
         return self.choices[k]
-
-    def grid_values(self, grid_points: int) -> GridAxis:
-        return GridAxis(len(self.choices), self.value_at)
 
     def validate_value(self, value: Any) -> Any:
         if isinstance(value, list | dict) or value is None:
@@ -182,10 +138,3 @@ class CategoricalParam:
 
 Param = NumericParam | CategoricalParam
 
-
-@dataclass(frozen=True)
-class GridAxis:
-    """The grid values of one parameter, computed on demand, never materialized."""
-
-    size: int
-    value: Any  # callable: index -> value

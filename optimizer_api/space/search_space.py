@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
 from ..errors import InvalidRequest
-from .params import GridAxis, Param
+from .grid import GridAxis, grid_axis, grid_point, grid_size
+from .params import Param
 from .parse import parse_space
+from .unit import unit_of, value_of
 
 
 class Space:
@@ -40,11 +41,11 @@ class Space:
     # -- encoding -------------------------------------------------------------------
     def encode(self, params: Mapping[str, Any]) -> np.ndarray:
         """Unit-cube coordinates of a configuration, shape (d,)."""
-        return np.array([p.to_unit(params[p.name]) for p in self.params], dtype=float)
+        return np.array([unit_of(p, params[p.name]) for p in self.params], dtype=float)
 
     def decode(self, u: np.ndarray) -> dict[str, Any]:
         """The configuration at unit-cube point u (clipped), shape (d,)."""
-        return {p.name: p.from_unit(x) for p, x in zip(self.params, u, strict=True)}
+        return {p.name: value_of(p, x) for p, x in zip(self.params, u, strict=True)}
 
     def validate_params(self, params: Any) -> dict[str, Any]:
         """Canonical params for a user-chosen configuration, or InvalidRequest."""
@@ -70,18 +71,11 @@ class Space:
 
     # -- grid -----------------------------------------------------------------------
     def grid_axes(self, grid_points: int) -> list[GridAxis]:
-        return [p.grid_values(grid_points) for p in self.params]
+        return [grid_axis(p, grid_points) for p in self.params]
 
     def grid_size(self, grid_points: int) -> int:
-        return math.prod(a.size for a in self.grid_axes(grid_points))
+        return grid_size(self.grid_axes(grid_points))
 
     def grid_point(self, index: int, grid_points: int) -> dict[str, Any]:
         """The index-th point in row-major order (the last parameter varies fastest)."""
-        axes = self.grid_axes(grid_points)
-        if not 0 <= index < math.prod(a.size for a in axes):
-            raise IndexError(index)
-        values: dict[str, Any] = {}
-        for p, axis in zip(reversed(self.params), reversed(axes), strict=True):
-            index, k = divmod(index, axis.size)
-            values[p.name] = axis.value(k)
-        return {name: values[name] for name in self.names}
+        return grid_point(self.names, self.grid_axes(grid_points), index)

@@ -1,0 +1,81 @@
+"""The search space: an ordered set of parameters, its configurations and its grid."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from ..errors import InvalidRequest
+from .grid import GridAxis, grid_axis, grid_point, grid_size
+from .params import Param
+from .parse import parse_space
+from .unit import unit_of, value_of
+
+
+class Space:
+    """An ordered set of parameters; the order is the grid's order."""
+
+    def __init__(self, params: Iterable[Param]):
+        self.params: tuple[Param, ...] = tuple(params)
+        self.names = tuple(p.name for p in self.params)
+
+    def __len__(self) -> int:
+        return len(self.params)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Space) and self.to_dict() == other.to_dict()
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.names))
+
+    @classmethod
+    def from_dict(cls, raw: Any) -> Space:
+        """Parse and validate a space definition; InvalidSpace lists every problem."""
+        return cls(parse_space(raw))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {p.name: p.to_dict() for p in self.params}
+
+    # -- encoding -------------------------------------------------------------------
+    def encode(self, params: Mapping[str, Any]) -> np.ndarray:
+        """Unit-cube coordinates of a configuration, shape (d,)."""
+        return np.array([unit_of(p, params[p.name]) for p in self.params], dtype=float)
+
+    def decode(self, u: np.ndarray) -> dict[str, Any]:
+        """The configuration at unit-cube point u (clipped), shape (d,)."""
+        return {p.name: value_of(p, x) for p, x in zip(self.params, u, strict=True)}
+
+    def validate_params(self, params: Any) -> dict[str, Any]:
+        """Canonical params for a user-chosen configuration, or InvalidRequest."""
+        if not isinstance(params, Mapping):
+            raise InvalidRequest("params must be an object", errors={"params": ["not an object"]})
+        errors: dict[str, list[str]] = {}
+        out: dict[str, Any] = {}
+        for p in self.params:
+            if p.name not in params:
+                errors[p.name] = ["missing"]
+                continue
+            try:
+                out[p.name] = p.validate_value(params[p.name])
+            except ValueError as exc:
+                errors[p.name] = [str(exc)]
+        for name in params:
+            if name not in self.names:
+                errors[name] = ["not a parameter of the study's space"]
+        if errors:
+            detail = "; ".join(f"{n!r}: {m[0]}" for n, m in errors.items())
+            raise InvalidRequest(f"params outside the space: {detail}", errors={"params": errors})
+        return out
+
+    # -- grid -----------------------------------------------------------------------
+    def grid_axes(self, grid_points: int) -> list[GridAxis]:
+        return [grid_axis(p, grid_points) for p in self.params]
+
+    def grid_size(self, grid_points: int) -> int:
+        return grid_size(self.grid_axes(grid_points))
+
+    def grid_point(self, index: int, grid_points: int) -> dict[str, Any]:
+        """The index-th point in row-major order (the last parameter varies fastest)."""
+        return grid_point(self.names, self.grid_axes(grid_points), index)

@@ -31,8 +31,10 @@ class _PerTrialSampler(Unbounded):
 
     def suggest(self, ctx: SamplerContext) -> Proposal:
         d = len(ctx.space)
-        return Proposal([Suggestion(ctx.space.decode(self.unit_point(ctx, d, n)))
-                         for n in ctx.numbers])
+        if not ctx.numbers:
+            return Proposal([])
+        U = np.stack([self.unit_point(ctx, d, n) for n in ctx.numbers])
+        return Proposal([Suggestion(params) for params in ctx.space.decode_many(U)])
 
     def unit_point(self, ctx: SamplerContext, d: int, number: int) -> np.ndarray:
         raise NotImplementedError

@@ -11,7 +11,7 @@ from ..errors import InvalidRequest
 from .grid import GridAxis, grid_axis, grid_point, grid_size
 from .params import Param
 from .parse import parse_space
-from .unit import unit_of, value_of
+from .unit import from_unit, unit_of
 
 
 class Space:
@@ -45,7 +45,13 @@ class Space:
 
     def decode(self, u: np.ndarray) -> dict[str, Any]:
         """The configuration at unit-cube point u (clipped), shape (d,)."""
-        return {p.name: value_of(p, x) for p, x in zip(self.params, u, strict=True)}
+        return self.decode_many(np.asarray(u, dtype=float)[None, :])[0]
+
+    def decode_many(self, U: np.ndarray) -> list[dict[str, Any]]:
+        """The configurations at the rows of U (clipped), shape (n, d): one vectorised
+        mapping per parameter, however many rows."""
+        columns = [from_unit(p, U[:, j]).tolist() for j, p in enumerate(self.params)]
+        return [dict(zip(self.names, row, strict=True)) for row in zip(*columns, strict=True)]
 
     def validate_params(self, params: Any) -> dict[str, Any]:
         """Canonical params for a user-chosen configuration, or InvalidRequest."""

@@ -3,7 +3,8 @@
 Takes each package with `npm pack` (no install, no build), copies the one file the pages
 load and the licence texts into optimizer_api/web/static/vendor/, and rewrites VENDOR.md
 there with the versions, licences, the registry's integrity hashes and each file's sha256.
-Override a version with ECHARTS_VERSION=... or REDOC_VERSION=...
+Files are copied unchanged but for the PATCHES below, each applied exactly once or the
+refresh fails. Override a version with ECHARTS_VERSION=... or REDOC_VERSION=...
 """
 
 from __future__ import annotations
@@ -45,6 +46,14 @@ PACKAGES = {
 }
 
 
+# (file, text, replacement, why): the pages must make no request beyond this service.
+PATCHES = [
+    ("redoc.standalone.js", "https://cdn.redoc.ly/redoc/logo-mini.svg", "",
+     "the sidebar's Redocly logo is an image on Redocly's CDN; an empty source makes Redoc "
+     "hide it without a request (the 'API docs by Redocly' link stays)"),
+]
+
+
 def pack(name: str, version: str, into: Path) -> tuple[Path, str]:
     """Download name@version's tarball; return its folder and the registry's integrity."""
     out = subprocess.run(
@@ -72,6 +81,12 @@ def main() -> None:
             for inside, target in pkg["files"].items():
                 shutil.copyfile(src / inside, VENDOR / target)
                 rows.append((name, pkg, integrity, inside, target))
+    for target, text, replacement, _ in PATCHES:
+        body = (VENDOR / target).read_text("utf-8")
+        if body.count(text) != 1:
+            raise SystemExit(f"patch for {target} no longer applies: {text!r} found "
+                             f"{body.count(text)} times; review PATCHES in {__file__}")
+        (VENDOR / target).write_text(body.replace(text, replacement), "utf-8")
     write_notes(rows)
     print(f"vendored into {VENDOR.relative_to(ROOT)}:")
     print((VENDOR / "VENDOR.md").read_text())
@@ -81,8 +96,10 @@ def write_notes(rows) -> None:
     lines = [
         "# Vendored JavaScript",
         "",
-        "Copied unchanged from the npm registry's tarballs by `make vendor`",
-        "(scripts/vendor.py); do not edit these files by hand.",
+        "Copied from the npm registry's tarballs by `make vendor` (scripts/vendor.py);",
+        "do not edit these files by hand. Changed from the tarball (sha256 below is after):",
+        "",
+        *(f"- {target}: `{text}` replaced by `{new}`: {why}." for target, text, new, why in PATCHES),
         "",
         "| package | version | licence | npm integrity |",
         "|---|---|---|---|",

@@ -99,7 +99,7 @@ def write_notes(rows) -> None:
         "Copied from the npm registry's tarballs by `make vendor` (scripts/vendor.py);",
         "do not edit these files by hand. Changed from the tarball (sha256 below is after):",
         "",
-        *(f"- {target}: `{text}` replaced by `{new}`: {why}." for target, text, new, why in PATCHES),
+        *(f"- {file}: `{text}` replaced by `{new}`: {why}." for file, text, new, why in PATCHES),
         "",
         "| package | version | licence | npm integrity |",
         "|---|---|---|---|",

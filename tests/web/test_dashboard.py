@@ -110,7 +110,9 @@ def test_study_page_header_and_every_chart_hold_the_studys_trials(page, server, 
 
     assert "Not available" in page.inner_text("#importance")
     page.screenshot(path=artifacts / "study.png", full_page=True)
-    page.screenshot(path=artifacts / "study-top.png")
+    page.click("#definition-panel summary")  # folded: the README's picture (docs/dashboard.png)
+    page.screenshot(path=artifacts / "study-overview.png", full_page=True,
+                    clip={"x": 0, "y": 0, "width": 1280, "height": 1604})
 
 
 def test_history_log_scale_and_hiding_pruned_curves(page, server, demo):

@@ -82,6 +82,14 @@ def test_vendored_versions_are_the_pinned_ones():
     assert f'Version: "{pinned["redoc"]}"' in redoc_notices
 
 
+def test_readme_names_the_vendored_versions():
+    readme = (ROOT / "README.md").read_text()
+    notes = (VENDOR / "VENDOR.md").read_text()
+    for label, name in (("Apache ECharts", "echarts"), ("Redoc", "redoc")):
+        version = re.search(rf"^\| {name} \| ([\d.]+) \|", notes, re.M).group(1)
+        assert re.search(rf"\[{label}\]\([^)]*\)\s+{re.escape(version)}\s+\(", readme), name
+
+
 def test_every_web_file_ships_as_package_data():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
     patterns = config["tool"]["setuptools"]["package-data"]["optimizer_api"]

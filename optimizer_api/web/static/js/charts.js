@@ -55,9 +55,10 @@ export function historyOption(study, trials, { log = false } = {}) {
     ...BASE,
     legend: { top: 0, itemGap: 16 },
     tooltip: { ...TOOLTIP, formatter: tooltipOf },
+    // Fixed margins (no room made for labels) keep the two plots' trial numbers aligned.
     grid: [
-      { left: 72, right: 24, top: 36, bottom: 86 },
-      { left: 72, right: 24, height: 18, bottom: 40 },
+      { left: 72, right: 24, top: 36, bottom: 86, outerBoundsMode: "none" },
+      { left: 72, right: 24, height: 18, bottom: 40, outerBoundsMode: "none" },
     ],
     xAxis: [
       { type: "value", gridIndex: 0, minInterval: 1, axisLabel: { show: false }, scale: true },
@@ -71,7 +72,8 @@ export function historyOption(study, trials, { log = false } = {}) {
       {
         type: "value", gridIndex: 1, min: 0, max: 1, axisLabel: { show: false },
         axisTick: { show: false }, splitLine: { show: false }, name: "no value",
-        nameLocation: "middle", nameRotate: 0, nameGap: 36, nameTextStyle: { color: "#6b7280" },
+        nameLocation: "middle", nameRotate: 0, nameGap: 8,
+        nameTextStyle: { color: "#6b7280", align: "right" },
       },
     ],
     series: [

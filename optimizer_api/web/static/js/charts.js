@@ -34,70 +34,111 @@ function tooltipOf(params) {
 }
 
 // -- optimization history ------------------------------------------------------------
-export function historyOption(study, trials, { log = false } = {}) {
-  const byState = (s) => trials.filter((t) => t.state === s);
-  const scatter = (id, name, items, color, symbol, extra = {}) => ({
-    id, name, type: "scatter", data: items, symbol, symbolSize: 8,
-    itemStyle: { color }, ...extra,
-  });
-  // Trials without a value sit in a band under the plot, on a hidden second y-axis.
-  const band = (t) => point(t, t.number, 0.5);
+// Trials with a value are drawn against their number; failed and expired ones, which have
+// none, sit in a band under the plot (a second grid sharing the trial-number axis).
+const CROSS = "path://M0,0L10,10M10,0L0,10";
+
+function scatter(id, data, color, symbol, extra = {}) {
+  return {
+    id,
+    name: id,
+    type: "scatter",
+    data,
+    symbol,
+    symbolSize: 8,
+    itemStyle: { color },
+    ...extra,
+  };
+}
+
+function bestSoFar(direction, completed) {
   let best = null;
-  const bestLine = [];
-  for (const t of byState("completed")) {
-    if (t.value == null) continue;
-    if (best === null || better(study.direction, t.value, best)) best = t.value;
-    bestLine.push(point(t, t.number, best));
-  }
-  const valued = trials.filter(hasValue);
-  const noValue = trials.filter((t) => t.state === "failed" || t.state === "expired");
+  return completed.map((t) => {
+    if (best === null || better(direction, t.value, best)) best = t.value;
+    return point(t, t.number, best);
+  });
+}
+
+export function historyOption(study, trials, { log = false } = {}) {
+  const valued = (state) => trials.filter((t) => t.state === state && hasValue(t));
+  const band = (state) =>
+    trials.filter((t) => t.state === state && t.value == null).map((t) => point(t, t.number, 0.5));
+  const inBand = { xAxisIndex: 1, yAxisIndex: 1 };
+  const numbers = trials.map((t) => t.number);
+  const [lo, hi] = numbers.length ? [Math.min(...numbers), Math.max(...numbers)] : [0, 1];
+  const trialAxis = { type: "value", minInterval: 1, min: lo, max: Math.max(hi, lo + 1) };
   const option = {
     ...BASE,
     legend: { top: 0, itemGap: 16 },
     tooltip: { ...TOOLTIP, formatter: tooltipOf },
-    // Fixed margins (no room made for labels) keep the two plots' trial numbers aligned.
+    // Fixed margins (no room made for labels) keep the two grids' trial numbers aligned.
     grid: [
       { left: 72, right: 24, top: 36, bottom: 86, outerBoundsMode: "none" },
       { left: 72, right: 24, height: 18, bottom: 40, outerBoundsMode: "none" },
     ],
     xAxis: [
-      { type: "value", gridIndex: 0, minInterval: 1, axisLabel: { show: false }, scale: true },
-      {
-        type: "value", gridIndex: 1, minInterval: 1, name: "trial number",
-        nameLocation: "middle", nameGap: 26, scale: true,
-      },
+      { ...trialAxis, gridIndex: 0, axisLabel: { show: false } },
+      { ...trialAxis, gridIndex: 1, name: "trial number", nameLocation: "middle", nameGap: 26 },
     ],
     yAxis: [
-      { type: log ? "log" : "value", gridIndex: 0, scale: true, name: "value", axisLabel: AXIS_LABEL },
       {
-        type: "value", gridIndex: 1, min: 0, max: 1, axisLabel: { show: false },
-        axisTick: { show: false }, splitLine: { show: false }, name: "no value",
-        nameLocation: "middle", nameRotate: 0, nameGap: 8,
+        type: log ? "log" : "value",
+        gridIndex: 0,
+        scale: true,
+        name: "value",
+        axisLabel: AXIS_LABEL,
+      },
+      {
+        type: "value",
+        gridIndex: 1,
+        min: 0,
+        max: 1,
+        name: "no value",
+        nameLocation: "middle",
+        nameGap: 8,
         nameTextStyle: { color: "#6b7280", align: "right" },
+        axisLabel: { show: false },
+        axisTick: { show: false },
+        splitLine: { show: false },
       },
     ],
     series: [
-      scatter("completed", "completed", byState("completed").filter(hasValue).map((t) => point(t, t.number, t.value)), COLORS.completed, "circle"),
-      scatter("pruned", "pruned", byState("pruned").filter(hasValue).map((t) => point(t, t.number, t.value)), COLORS.pruned, "triangle"),
+      scatter(
+        "completed",
+        valued("completed").map((t) => point(t, t.number, t.value)),
+        COLORS.completed,
+        "circle",
+      ),
+      scatter(
+        "pruned",
+        valued("pruned").map((t) => point(t, t.number, t.value)),
+        COLORS.pruned,
+        "triangle",
+      ),
       {
-        id: "best", name: "best so far", type: "line", step: "end", data: bestLine,
-        showSymbol: false, lineStyle: { color: COLORS.best, width: 2 }, itemStyle: { color: COLORS.best },
-        z: 3, tooltip: { show: false },
+        id: "best",
+        name: "best so far",
+        type: "line",
+        step: "end",
+        z: 3,
+        data: bestSoFar(study.direction, valued("completed")),
+        showSymbol: false,
+        lineStyle: { color: COLORS.best, width: 2 },
+        itemStyle: { color: COLORS.best },
+        tooltip: { show: false },
       },
-      scatter("failed", "failed", byState("failed").map(band), COLORS.failed, "path://M0,0L10,10M10,0L0,10", { xAxisIndex: 1, yAxisIndex: 1, itemStyle: { color: "transparent", borderColor: COLORS.failed, borderWidth: 2 } }),
-      scatter("expired", "expired", byState("expired").filter((t) => t.value == null).map(band), COLORS.expired, "diamond", { xAxisIndex: 1, yAxisIndex: 1 }),
+      scatter("failed", band("failed"), COLORS.failed, CROSS, {
+        ...inBand,
+        itemStyle: { color: "transparent", borderColor: COLORS.failed, borderWidth: 2 },
+      }),
+      scatter("expired", band("expired"), COLORS.expired, "diamond", inBand),
     ],
   };
-  // Both x axes show the same trial numbers.
-  const numbers = trials.map((t) => t.number);
-  if (numbers.length) {
-    const [lo, hi] = [Math.min(...numbers), Math.max(...numbers)];
-    for (const axis of option.xAxis) Object.assign(axis, { min: lo, max: Math.max(hi, lo + 1) });
-  }
   let empty = null;
-  if (valued.length === 0) {
+  if (!trials.some(hasValue)) {
+    const without = trials.filter((t) => t.state === "failed" || t.state === "expired").length;
     empty = "No trial has finished yet: each finished trial's value appears here, in trial order.";
-    if (noValue.length) empty += ` (${noValue.length} failed or expired, without a value.)`;
+    if (without) empty += ` (${without} failed or expired, without a value.)`;
   }
   return { option, empty };
 }
@@ -105,42 +146,71 @@ export function historyOption(study, trials, { log = false } = {}) {
 // -- intermediate values ------------------------------------------------------------
 export function curvesOption(study, trials, { showPruned = true } = {}) {
   const bestId = study.best_trial?.id;
-  const withCurve = trials.filter((t) => t.intermediate_values.length > 0)
+  const withCurve = trials
+    .filter((t) => t.intermediate_values.length > 0)
     .filter((t) => showPruned || t.state !== "pruned");
-  const rank = (t) => (t.id === bestId ? 3 : t.state === "running" ? 2 : t.state === "completed" ? 1 : 0);
+  const rank = (t) =>
+    t.id === bestId ? 3 : t.state === "running" ? 2 : t.state === "completed" ? 1 : 0;
   withCurve.sort((a, b) => rank(a) - rank(b) || a.number - b.number);
   const series = withCurve.map((t) => {
     const isBest = t.id === bestId;
     const color = isBest ? COLORS.best : COLORS[t.state] || COLORS.expired;
-    const data = t.intermediate_values.map((iv) => ({ ...point(t, iv.step, iv.value), step: iv.step }));
+    const data = t.intermediate_values.map((iv) => ({
+      ...point(t, iv.step, iv.value),
+      step: iv.step,
+    }));
     return {
-      id: `trial-${t.number}`, name: `trial ${t.number}`, type: "line", data,
-      showSymbol: data.length === 1, symbolSize: 4, z: isBest ? 4 : 2,
+      id: `trial-${t.number}`,
+      name: `trial ${t.number}`,
+      type: "line",
+      data,
+      showSymbol: data.length === 1,
+      symbolSize: 4,
+      z: isBest ? 4 : 2,
       lineStyle: {
-        color, width: isBest ? 3 : 1.2, opacity: isBest ? 1 : t.state === "pruned" ? 0.55 : 0.7,
+        color,
+        width: isBest ? 3 : 1.2,
+        opacity: isBest ? 1 : t.state === "pruned" ? 0.55 : 0.7,
         type: t.state === "pruned" ? "dashed" : "solid",
       },
-      itemStyle: { color }, emphasis: { focus: "series", lineStyle: { width: 3, opacity: 1 } },
+      itemStyle: { color },
+      emphasis: { focus: "series", lineStyle: { width: 3, opacity: 1 } },
     };
   });
-  const stops = withCurve.filter((t) => t.state === "pruned").map((t) => {
-    const last = t.intermediate_values[t.intermediate_values.length - 1];
-    return { ...point(t, last.step, last.value), step: last.step };
-  });
+  const stops = withCurve
+    .filter((t) => t.state === "pruned")
+    .map((t) => {
+      const last = t.intermediate_values[t.intermediate_values.length - 1];
+      return { ...point(t, last.step, last.value), step: last.step };
+    });
   series.push({
-    id: "pruned-stops", name: "stopped here", type: "scatter", data: stops, symbol: "triangle",
-    symbolSize: 9, itemStyle: { color: COLORS.pruned }, z: 5,
+    id: "pruned-stops",
+    name: "stopped here",
+    type: "scatter",
+    data: stops,
+    symbol: "triangle",
+    symbolSize: 9,
+    itemStyle: { color: COLORS.pruned },
+    z: 5,
   });
   const option = {
     ...BASE,
     tooltip: { ...TOOLTIP, formatter: tooltipOf },
     grid: { left: 72, right: 24, top: 24, bottom: 48 },
-    xAxis: { type: "value", name: "step", nameLocation: "middle", nameGap: 28, minInterval: 1, scale: true },
+    xAxis: {
+      type: "value",
+      name: "step",
+      nameLocation: "middle",
+      nameGap: 28,
+      minInterval: 1,
+      scale: true,
+    },
     yAxis: { type: "value", scale: true, name: "value", axisLabel: AXIS_LABEL },
     series,
   };
   const anyCurve = trials.some((t) => t.intermediate_values.length > 0);
-  const empty = anyCurve ? null
+  const empty = anyCurve
+    ? null
     : "No trial has reported an intermediate value yet (observe with a step, e.g. once per epoch).";
   return { option, empty };
 }
@@ -160,7 +230,8 @@ function completed(trials) {
   return trials.filter((t) => t.state === "completed" && t.value != null);
 }
 
-const NO_COMPLETED = "No completed trial yet: parameters are drawn against the value once a trial completes.";
+const NO_COMPLETED =
+  "No completed trial yet: parameters are drawn against the value once a trial completes.";
 
 export function parallelOption(study, trials) {
   const names = Object.keys(study.space);
@@ -172,31 +243,64 @@ export function parallelOption(study, trials) {
   // Labels on a white ground stay readable where the lines cross them.
   const label = { backgroundColor: "rgba(255,255,255,0.85)", padding: [1, 3], hideOverlap: true };
   const axes = names.map((name, dim) => ({
-    id: `axis-${dim}`, dim, name, ...axisFor(study.space[name]),
-    axisLabel: study.space[name].type === "categorical" ? label : { ...label, formatter: (v) => num(v) },
+    id: `axis-${dim}`,
+    dim,
+    name,
+    ...axisFor(study.space[name]),
+    axisLabel:
+      study.space[name].type === "categorical" ? label : { ...label, formatter: (v) => num(v) },
   }));
-  axes.push({ id: `axis-${names.length}`, dim: names.length, name: "value", type: "value",
-    scale: true, axisLabel: { ...label, formatter: (v) => num(v) }, nameTextStyle: { fontWeight: "bold" } });
+  axes.push({
+    id: `axis-${names.length}`,
+    dim: names.length,
+    name: "value",
+    type: "value",
+    scale: true,
+    axisLabel: { ...label, formatter: (v) => num(v) },
+    nameTextStyle: { fontWeight: "bold" },
+  });
   const option = {
     ...BASE,
-    parallel: { left: 48, right: 110, top: 48, bottom: 28,
-      parallelAxisDefault: { nameLocation: "end", nameGap: 16, nameTextStyle: { fontSize: 12 },
-        areaSelectStyle: { width: 18 } } },
+    parallel: {
+      left: 48,
+      right: 110,
+      top: 48,
+      bottom: 28,
+      parallelAxisDefault: {
+        nameLocation: "end",
+        nameGap: 16,
+        nameTextStyle: { fontSize: 12 },
+        areaSelectStyle: { width: 18 },
+      },
+    },
     parallelAxis: axes,
     visualMap: {
-      type: "continuous", dimension: names.length, min: lo, max: Math.max(hi, lo + 1e-12),
+      type: "continuous",
+      dimension: names.length,
+      min: lo,
+      max: Math.max(hi, lo + 1e-12),
       inRange: { color: study.direction === "maximize" ? [...ramp].reverse() : ramp },
-      right: 8, top: "middle", itemHeight: 160, calculable: false, text: ["value", ""],
-      formatter: (v) => num(v), textStyle: { fontSize: 11 },
+      right: 8,
+      top: "middle",
+      itemHeight: 160,
+      calculable: false,
+      text: ["value", ""],
+      formatter: (v) => num(v),
+      textStyle: { fontSize: 11 },
     },
-    series: [{
-      id: "trials", type: "parallel", inactiveOpacity: 0.04, activeOpacity: 0.9,
-      lineStyle: { width: 1.4, opacity: 0.7 },
-      data: rows.map((t) => ({
-        value: [...names.map((n) => paramValue(study.space[n], t.params[n])), t.value],
-        trial: t.number,
-      })),
-    }],
+    series: [
+      {
+        id: "trials",
+        type: "parallel",
+        inactiveOpacity: 0.04,
+        activeOpacity: 0.9,
+        lineStyle: { width: 1.4, opacity: 0.7 },
+        data: rows.map((t) => ({
+          value: [...names.map((n) => paramValue(study.space[n], t.params[n])), t.value],
+          trial: t.number,
+        })),
+      },
+    ],
   };
   return { option, empty: rows.length ? null : NO_COMPLETED };
 }
@@ -205,18 +309,34 @@ export function sliceOption(study, trials, name) {
   const spec = study.space[name];
   const bestId = study.best_trial?.id;
   const data = completed(trials).map((t) => ({
-    value: [paramValue(spec, t.params[name]), t.value], trial: t.number, state: t.state,
+    value: [paramValue(spec, t.params[name]), t.value],
+    trial: t.number,
+    state: t.state,
     ...(t.id === bestId ? { itemStyle: { color: COLORS.best }, symbolSize: 11 } : {}),
   }));
   const option = {
     ...BASE,
     title: { text: name, left: "center", top: 0, textStyle: { fontSize: 13, fontWeight: 600 } },
-    tooltip: { ...TOOLTIP, formatter: (p) => `trial ${p.data.trial}<br>${name} = ${param(p.data.value[0])}<br>value ${num(p.data.value[1])}` },
+    tooltip: {
+      ...TOOLTIP,
+      formatter: (p) =>
+        `trial ${p.data.trial}<br>${name} = ${param(p.data.value[0])}<br>value ${num(p.data.value[1])}`,
+    },
     grid: { left: 60, right: 16, top: 32, bottom: 34 },
-    xAxis: { ...axisFor(spec), axisLabel: spec.type === "categorical" ? { interval: 0, hideOverlap: true } : AXIS_LABEL },
+    xAxis: {
+      ...axisFor(spec),
+      axisLabel: spec.type === "categorical" ? { interval: 0, hideOverlap: true } : AXIS_LABEL,
+    },
     yAxis: { type: "value", scale: true, axisLabel: AXIS_LABEL },
-    series: [{ id: "points", type: "scatter", data, symbolSize: 7,
-      itemStyle: { color: COLORS.completed, opacity: 0.75 } }],
+    series: [
+      {
+        id: "points",
+        type: "scatter",
+        data,
+        symbolSize: 7,
+        itemStyle: { color: COLORS.completed, opacity: 0.75 },
+      },
+    ],
   };
   return { option, empty: data.length ? null : NO_COMPLETED };
 }
@@ -228,10 +348,25 @@ export function trialCurveOption(t) {
     ...BASE,
     tooltip: { trigger: "axis", confine: true },
     grid: { left: 60, right: 16, top: 12, bottom: 30 },
-    xAxis: { type: "value", minInterval: 1, scale: true, name: "step", nameLocation: "middle", nameGap: 22 },
+    xAxis: {
+      type: "value",
+      minInterval: 1,
+      scale: true,
+      name: "step",
+      nameLocation: "middle",
+      nameGap: 22,
+    },
     yAxis: { type: "value", scale: true, axisLabel: AXIS_LABEL },
-    series: [{ id: "curve", type: "line", data, showSymbol: true, symbolSize: 5,
-      itemStyle: { color: COLORS[t.state] || COLORS.expired } }],
+    series: [
+      {
+        id: "curve",
+        type: "line",
+        data,
+        showSymbol: true,
+        symbolSize: 5,
+        itemStyle: { color: COLORS[t.state] || COLORS.expired },
+      },
+    ],
   };
   return { option, empty: data.length ? null : "This trial reported no intermediate value." };
 }
@@ -240,21 +375,28 @@ export function trialCurveOption(t) {
 /** [[parameter, share]], largest first, from the importance answer. */
 export function importancePairs(answer) {
   const raw = answer.importances ?? answer.importance ?? answer;
-  const pairs = Array.isArray(raw) ? raw.map((r) => [r.param ?? r.name, r.importance ?? r.value])
+  const pairs = Array.isArray(raw)
+    ? raw.map((r) => [r.param ?? r.name, r.importance ?? r.value])
     : Object.entries(raw).filter(([, v]) => typeof v === "number");
   return pairs.sort((a, b) => b[1] - a[1]);
 }
 
 export function importanceOption(answer) {
-  const pairs = importancePairs(answer).reverse();  // the largest on top
+  const pairs = importancePairs(answer).reverse(); // the largest on top
   const option = {
     ...BASE,
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: (v) => num(v) },
     grid: { left: 140, right: 40, top: 8, bottom: 28 },
     xAxis: { type: "value", min: 0, axisLabel: AXIS_LABEL },
     yAxis: { type: "category", data: pairs.map((p) => p[0]) },
-    series: [{ id: "importance", type: "bar", data: pairs.map((p) => p[1]),
-      itemStyle: { color: COLORS.completed } }],
+    series: [
+      {
+        id: "importance",
+        type: "bar",
+        data: pairs.map((p) => p[1]),
+        itemStyle: { color: COLORS.completed },
+      },
+    ],
   };
   return { option, empty: pairs.length ? null : "No importance yet: too few completed trials." };
 }

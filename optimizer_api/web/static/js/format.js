@@ -51,8 +51,10 @@ export function time(iso) {
   if (!iso) return "–";
   const d = new Date(iso);
   const pad = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
-    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return (
+    `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
+    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
+  );
 }
 
 /** A duration in seconds as "42 s", "3 min 5 s", "2 h 10 min", "3 d 4 h". */
@@ -60,9 +62,21 @@ export function duration(seconds) {
   if (seconds == null || !Number.isFinite(seconds)) return "–";
   const s = Math.max(0, Math.round(seconds));
   if (s < 60) return `${s} s`;
-  const [big, small] = s < 3600 ? [[Math.floor(s / 60), "min"], [s % 60, "s"]]
-    : s < 86400 ? [[Math.floor(s / 3600), "h"], [Math.floor((s % 3600) / 60), "min"]]
-      : [[Math.floor(s / 86400), "d"], [Math.floor((s % 86400) / 3600), "h"]];
+  const [big, small] =
+    s < 3600
+      ? [
+          [Math.floor(s / 60), "min"],
+          [s % 60, "s"],
+        ]
+      : s < 86400
+        ? [
+            [Math.floor(s / 3600), "h"],
+            [Math.floor((s % 3600) / 60), "min"],
+          ]
+        : [
+            [Math.floor(s / 86400), "d"],
+            [Math.floor((s % 86400) / 3600), "h"],
+          ];
   return small[0] ? `${big.join(" ")} ${small.join(" ")}` : big.join(" ");
 }
 

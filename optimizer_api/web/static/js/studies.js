@@ -11,21 +11,40 @@ const body = document.querySelector("#studies tbody");
 let studies = null;
 
 function counts(study) {
-  return el("span", { class: "counts-inline" }, STATES.filter((s) => study.trial_counts[s])
-    .map((s) => el("span", { class: `count state-${s}`, title: s }, el("b", {}, study.trial_counts[s]), ` ${s}`)));
+  const states = STATES.filter((s) => study.trial_counts[s]);
+  if (!states.length) return el("span", { class: "muted" }, "no trial yet");
+  return el(
+    "span",
+    { class: "counts-inline" },
+    states.map((s) =>
+      el("span", { class: `count state-${s}` }, el("b", {}, study.trial_counts[s]), ` ${s}`),
+    ),
+  );
 }
 
 function row(study) {
   const best = study.best_trial;
-  return el("tr", { "data-study-id": study.id },
+  return el(
+    "tr",
+    { "data-study-id": study.id },
     el("td", {}, el("a", { href: `/studies/${study.id}` }, study.name)),
-    el("td", {}, badge(study.status), study.status_reason ? el("div", { class: "reason muted" }, study.status_reason) : null),
+    el(
+      "td",
+      {},
+      badge(study.status),
+      study.status_reason ? el("div", { class: "reason muted" }, study.status_reason) : null,
+    ),
     el("td", {}, study.algorithm?.name ?? "–"),
     el("td", {}, counts(study)),
-    el("td", { class: "num" }, best ? num(best.value) : "–",
-      best ? el("span", { class: "muted" }, ` #${best.number}`) : null),
+    el(
+      "td",
+      { class: "num" },
+      best ? num(best.value) : "–",
+      best ? el("span", { class: "muted" }, ` #${best.number}`) : null,
+    ),
     el("td", {}, study.direction),
-    el("td", {}, time(study.created_at)));
+    el("td", {}, time(study.created_at)),
+  );
 }
 
 function render() {
@@ -33,17 +52,27 @@ function render() {
   const name = nameBox.value.trim().toLowerCase();
   const status = statusBox.value;
   const shown = studies
-    .filter((s) => (!name || s.name.toLowerCase().includes(name)) && (!status || s.status === status))
+    .filter(
+      (s) => (!name || s.name.toLowerCase().includes(name)) && (!status || s.status === status),
+    )
     .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at) || b.id - a.id);
-  const why = studies.length ? "No study matches the filter."
+  const why = studies.length
+    ? "No study matches the filter."
     : "No study yet: create one with POST /v1/studies (see the API reference).";
-  fill(body, shown.length ? shown.map(row) : el("tr", {}, el("td", { colspan: 7, class: "muted" }, why)));
-  document.getElementById("studies-shown").textContent = `${shown.length} of ${studies.length} studies`;
+  fill(
+    body,
+    shown.length ? shown.map(row) : el("tr", {}, el("td", { colspan: 7, class: "muted" }, why)),
+  );
+  document.getElementById("studies-shown").textContent =
+    `${shown.length} of ${studies.length} studies`;
 }
 
 function keepFilterInUrl() {
   const url = new URL(window.location.href);
-  for (const [key, box] of [["name", nameBox], ["status", statusBox]]) {
+  for (const [key, box] of [
+    ["name", nameBox],
+    ["status", statusBox],
+  ]) {
     if (box.value) url.searchParams.set(key, box.value);
     else url.searchParams.delete(key);
   }

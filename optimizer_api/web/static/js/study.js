@@ -5,7 +5,16 @@ import * as api from "./api.js";
 import * as charts from "./charts.js";
 import { trialsTable } from "./trials_table.js";
 import {
-  STATES, badge, banner, duration, el, fill, num, param, secondsBetween, time,
+  STATES,
+  badge,
+  banner,
+  duration,
+  el,
+  fill,
+  num,
+  param,
+  secondsBetween,
+  time,
 } from "./format.js";
 
 const POLL_MS = 3000;
@@ -17,7 +26,8 @@ const page = {
   study: null,
   trials: [],
   studyKey: "",
-  trialsKey: "",
+  trialsKey: null, // null: nothing drawn yet
+  completedKey: null,
   openTrialId: null,
   importanceMissing: false,
   refreshes: 0,
@@ -43,31 +53,48 @@ function draw(node, { option, empty }) {
   note.textContent = empty || "";
 }
 
-function drawCharts() {
-  const { study, trials } = page;
+function drawHistory() {
   const logBox = $("history-log");
-  logBox.disabled = !charts.canLog(trials);
+  logBox.disabled = !charts.canLog(page.trials);
   logBox.parentElement.title = logBox.disabled ? "a log scale needs every value above 0" : "";
-  draw($("chart-history"), charts.historyOption(study, trials, { log: logBox.checked && !logBox.disabled }));
-  draw($("chart-curves"), charts.curvesOption(study, trials, { showPruned: $("curves-pruned").checked }));
-  draw($("chart-parallel"), charts.parallelOption(study, trials));
-  parallelSelection.reset();
-  drawSlices();
+  const log = logBox.checked && !logBox.disabled;
+  draw($("chart-history"), charts.historyOption(page.study, page.trials, { log }));
 }
 
-function drawSlices() {
+function drawCurves() {
+  const showPruned = $("curves-pruned").checked;
+  draw($("chart-curves"), charts.curvesOption(page.study, page.trials, { showPruned }));
+}
+
+/** Parallel coordinates and slices draw completed trials only: they are redrawn (and a
+ * brushed selection dropped) only when those change, not at each report of a running one. */
+function drawCompleted() {
+  const key = page.trials
+    .filter((t) => t.state === "completed")
+    .map((t) => t.id)
+    .join();
+  if (key === page.completedKey) return;
+  page.completedKey = key;
+  draw($("chart-parallel"), charts.parallelOption(page.study, page.trials));
+  parallelSelection.reset();
   const box = $("slices");
   const names = Object.keys(page.study.space);
   if (box.children.length !== names.length) {
-    fill(box, names.map((name) => el("div", { class: "chart-box" },
-      el("div", { class: "chart slice", "data-param": name }), el("p", { class: "chart-empty", hidden: true }))));
+    fill(
+      box,
+      names.map((name) =>
+        el("div", { class: "chart-box" }, el("div", { class: "chart slice", "data-param": name })),
+      ),
+    );
   }
+  let empty = null;
   for (const node of box.querySelectorAll(".slice")) {
-    const { option, empty } = charts.sliceOption(page.study, page.trials, node.dataset.param);
-    chartOf(node).setOption(option, { notMerge: true });
-    $("slices-empty").hidden = !empty;
-    $("slices-empty").textContent = empty || "";
+    const slice = charts.sliceOption(page.study, page.trials, node.dataset.param);
+    chartOf(node).setOption(slice.option, { notMerge: true });
+    empty = slice.empty;
   }
+  $("slices-empty").hidden = !empty;
+  $("slices-empty").textContent = empty || "";
 }
 
 // Brushing on the parallel axes: count the trials inside every selected range.
@@ -87,17 +114,23 @@ const parallelSelection = {
     const option = chartOf($("chart-parallel")).getOption();
     const rows = option.series[0]?.data || [];
     const axes = option.parallelAxis;
-    const inside = rows.filter((row) => [...this.ranges].every(([dim, intervals]) => {
-      let v = row.value[dim];
-      if (axes[dim].type === "category") v = axes[dim].data.indexOf(v);
-      return intervals.some(([lo, hi]) => v >= lo && v <= hi);
-    }));
+    const inside = rows.filter((row) =>
+      [...this.ranges].every(([dim, intervals]) => {
+        let v = row.value[dim];
+        if (axes[dim].type === "category") v = axes[dim].data.indexOf(v);
+        return intervals.some(([lo, hi]) => v >= lo && v <= hi);
+      }),
+    );
     if (!this.ranges.size || !rows.length) {
       $("parallel-selected").textContent = `${rows.length} completed trials.`;
       return;
     }
-    const best = inside.reduce((b, r) => (b && !charts.better(page.study.direction, r.value.at(-1), b.value.at(-1)) ? b : r), null);
-    $("parallel-selected").textContent = `${inside.length} of ${rows.length} trials selected` +
+    const best = inside.reduce(
+      (b, r) => (b && !charts.better(page.study.direction, r.value.at(-1), b.value.at(-1)) ? b : r),
+      null,
+    );
+    $("parallel-selected").textContent =
+      `${inside.length} of ${rows.length} trials selected` +
       (best ? `; best of them: trial ${best.trial}, value ${num(best.value.at(-1))}.` : ".");
   },
 };
@@ -110,19 +143,48 @@ function renderHeader(study) {
   $("study-reason").textContent = study.status_reason || "";
   const counts = study.trial_counts;
   const total = STATES.reduce((sum, s) => sum + (counts[s] || 0), 0);
-  fill($("counts"), el("h3", {}, `${total} trials`), el("ul", { class: "counts" },
-    STATES.map((s) => el("li", { class: `count state-${s}` }, el("b", {}, counts[s] || 0), ` ${s}`))));
+  fill(
+    $("counts"),
+    el("h3", {}, `${total} trials`),
+    el(
+      "ul",
+      { class: "counts" },
+      STATES.map((s) =>
+        el("li", { class: `count state-${s}` }, el("b", {}, counts[s] || 0), ` ${s}`),
+      ),
+    ),
+  );
   const best = study.best_trial;
-  fill($("best"), el("h3", {}, `Best value (${study.direction})`), best
-    ? [el("p", { class: "best-value" }, num(best.value), el("span", { class: "muted" }, ` trial ${best.number}`)),
-      el("p", { class: "params-inline" }, Object.entries(best.params).map(([k, v]) =>
-        el("span", {}, el("code", {}, k), ` ${param(v)}`)))]
-    : el("p", { class: "muted" }, "No completed trial yet."));
+  fill(
+    $("best"),
+    el("h3", {}, `Best value (${study.direction})`),
+    best
+      ? [
+          el(
+            "p",
+            { class: "best-value" },
+            num(best.value),
+            el("span", { class: "muted" }, ` trial ${best.number}`),
+          ),
+          el(
+            "p",
+            { class: "params-inline" },
+            Object.entries(best.params).map(([k, v]) =>
+              el("span", {}, el("code", {}, k), ` ${param(v)}`),
+            ),
+          ),
+        ]
+      : el("p", { class: "muted" }, "No completed trial yet."),
+  );
 }
 
 function options(obj) {
   const entries = Object.entries(obj || {});
-  return entries.length ? entries.map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : param(v)}`).join(", ") : "";
+  return entries.length
+    ? entries
+        .map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : param(v)}`)
+        .join(", ")
+    : "";
 }
 
 function renderDefinition(study) {
@@ -136,18 +198,41 @@ function renderDefinition(study) {
     ["Max trials", study.max_trials ?? "no limit"],
     ["Max failed trials", study.max_failed_trials ?? "no limit"],
     ["Target value", study.target_value ?? "none"],
-    ["Stop after no improvement for", study.no_improvement_trials != null ? `${study.no_improvement_trials} trials` : "never"],
-    ["Max duration", study.max_duration_seconds != null ? duration(study.max_duration_seconds) : "no limit"],
+    [
+      "Stop after no improvement for",
+      study.no_improvement_trials != null ? `${study.no_improvement_trials} trials` : "never",
+    ],
+    [
+      "Max duration",
+      study.max_duration_seconds != null ? duration(study.max_duration_seconds) : "no limit",
+    ],
     ["Lease", study.lease_seconds != null ? duration(study.lease_seconds) : "–"],
     ["Seed", study.seed ?? "none"],
     ["Created", time(study.created_at)],
   ];
-  fill($("definition"), rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, String(v))]));
-  fill(document.querySelector("#space tbody"), Object.entries(study.space).map(([name, spec]) => el("tr", {},
-    el("td", {}, el("code", {}, name)), el("td", {}, spec.type),
-    el("td", {}, spec.type === "categorical" ? spec.choices.map(param).join(", ")
-      : `${param(spec.low)} … ${param(spec.high)}${spec.step ? `, step ${param(spec.step)}` : ""}`),
-    el("td", {}, spec.log ? "log" : spec.type === "categorical" ? "–" : "linear"))));
+  fill(
+    $("definition"),
+    rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, String(v))]),
+  );
+  fill(
+    document.querySelector("#space tbody"),
+    Object.entries(study.space).map(([name, spec]) =>
+      el(
+        "tr",
+        {},
+        el("td", {}, el("code", {}, name)),
+        el("td", {}, spec.type),
+        el(
+          "td",
+          {},
+          spec.type === "categorical"
+            ? spec.choices.map(param).join(", ")
+            : `${param(spec.low)} … ${param(spec.high)}${spec.step ? `, step ${param(spec.step)}` : ""}`,
+        ),
+        el("td", {}, spec.log ? "log" : spec.type === "categorical" ? "–" : "linear"),
+      ),
+    ),
+  );
 }
 
 // -- running trials ----------------------------------------------------------------------
@@ -158,15 +243,36 @@ function renderRunning(running) {
     const expiresIn = secondsBetween(new Date(now).toISOString(), t.lease_expires_at);
     const age = lease != null && expiresIn != null ? lease - expiresIn : null;
     const last = t.intermediate_values.at(-1);
-    return el("tr", { class: age != null && age > lease / 2 ? "clickable stale" : "clickable", "data-trial-id": t.id, onclick: () => openTrial(t.id) },
-      el("td", { class: "num" }, t.number), el("td", {}, t.worker_id || "–"),
+    return el(
+      "tr",
+      {
+        class: age != null && age > lease / 2 ? "clickable stale" : "clickable",
+        "data-trial-id": t.id,
+        onclick: () => openTrial(t.id),
+      },
+      el("td", { class: "num" }, t.number),
+      el("td", {}, t.worker_id || "–"),
       el("td", {}, duration(secondsBetween(t.created_at, null, now))),
       el("td", {}, duration(age)),
-      el("td", {}, expiresIn == null ? "–" : expiresIn >= 0 ? duration(expiresIn) : `lapsed ${duration(-expiresIn)} ago`),
-      el("td", { class: "num" }, t.intermediate_values.length), el("td", { class: "num" }, last ? num(last.value) : "–"));
+      el(
+        "td",
+        {},
+        expiresIn == null
+          ? "–"
+          : expiresIn >= 0
+            ? duration(expiresIn)
+            : `lapsed ${duration(-expiresIn)} ago`,
+      ),
+      el("td", { class: "num" }, t.intermediate_values.length),
+      el("td", { class: "num" }, last ? num(last.value) : "–"),
+    );
   });
-  fill(document.querySelector("#running tbody"), rows.length ? rows
-    : el("tr", {}, el("td", { colspan: 7, class: "muted" }, "No trial is running.")));
+  fill(
+    document.querySelector("#running tbody"),
+    rows.length
+      ? rows
+      : el("tr", {}, el("td", { colspan: 7, class: "muted" }, "No trial is running.")),
+  );
 }
 
 // -- one trial ---------------------------------------------------------------------------
@@ -182,8 +288,11 @@ function closeTrial() {
 }
 
 function flatten(obj, prefix = "") {
-  return Object.entries(obj).flatMap(([k, v]) => (v && typeof v === "object" && !Array.isArray(v)
-    ? flatten(v, `${prefix}${k}.`) : [[`${prefix}${k}`, v]]));
+  return Object.entries(obj).flatMap(([k, v]) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? flatten(v, `${prefix}${k}.`)
+      : [[`${prefix}${k}`, v]],
+  );
 }
 
 async function renderTrial() {
@@ -200,13 +309,30 @@ async function renderTrial() {
     ["Origin", t.external ? "reported from outside (params chosen by the user)" : "suggested"],
   ];
   if (t.state === "running") fields.push(["Lease expires", time(t.lease_expires_at)]);
-  fill($("trial-fields"), fields.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
-  fill(document.querySelector("#trial-params tbody"), Object.entries(t.params).map(([k, v]) =>
-    el("tr", {}, el("td", {}, el("code", {}, k)), el("td", { class: "num" }, param(v)))));
+  fill(
+    $("trial-fields"),
+    fields.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]),
+  );
+  fill(
+    document.querySelector("#trial-params tbody"),
+    Object.entries(t.params).map(([k, v]) =>
+      el("tr", {}, el("td", {}, el("code", {}, k)), el("td", { class: "num" }, param(v))),
+    ),
+  );
   draw($("chart-trial"), charts.trialCurveOption(t));
-  fill($("trial-info"), t.info
-    ? el("dl", { class: "info" }, flatten(t.info).flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, typeof v === "number" ? num(v) : String(v))]))
-    : el("p", { class: "muted" }, "Nothing recorded."));
+  fill(
+    $("trial-info"),
+    t.info
+      ? el(
+          "dl",
+          { class: "info" },
+          flatten(t.info).flatMap(([k, v]) => [
+            el("dt", {}, k),
+            el("dd", {}, typeof v === "number" ? num(v) : String(v)),
+          ]),
+        )
+      : el("p", { class: "muted" }, "Nothing recorded."),
+  );
 }
 
 // -- importance ------------------------------------------------------------------------
@@ -216,10 +342,23 @@ async function renderImportance() {
   const answer = await api.importance(studyId);
   if (answer === null) {
     page.importanceMissing = true;
-    fill(box, el("p", { class: "muted" }, "Not available: this service has no importance endpoint yet."));
+    fill(
+      box,
+      el("p", { class: "muted" }, "Not available: this service has no importance endpoint yet."),
+    );
     return;
   }
-  if (!box.querySelector(".chart")) fill(box, el("div", { class: "chart-box" }, el("div", { class: "chart short" }), el("p", { class: "chart-empty", hidden: true })));
+  if (!box.querySelector(".chart")) {
+    fill(
+      box,
+      el(
+        "div",
+        { class: "chart-box" },
+        el("div", { class: "chart short" }),
+        el("p", { class: "chart-empty", hidden: true }),
+      ),
+    );
+  }
   draw(box.querySelector(".chart"), charts.importanceOption(answer));
 }
 
@@ -236,15 +375,18 @@ async function refresh() {
   page.study = study;
   if (first) renderDefinition(study);
   renderHeader(study);
+  // Running trials report intermediate values without changing the study's counts.
   const studyKey = JSON.stringify([study.trial_counts, study.status, study.best_trial?.id]);
   const changed = studyKey !== page.studyKey || study.trial_counts.running > 0;
   page.studyKey = studyKey;
-  if (changed || first) {
+  if (changed) {
     page.trials = await api.history(studyId);
     const key = trialsKey(page.trials);
-    if (key !== page.trialsKey || first) {
+    if (key !== page.trialsKey) {
       page.trialsKey = key;
-      drawCharts();
+      drawHistory();
+      drawCurves();
+      drawCompleted();
       await renderImportance();
     }
     await table.refresh(study);
@@ -263,15 +405,21 @@ async function poll() {
   } catch (err) {
     if (err.status === 404) {
       banner("This study no longer exists (the API answers 404).");
-      return;  // nothing more to poll
+      return; // nothing more to poll
     }
     banner(`Could not load the study: ${err.message}. Trying again every ${POLL_MS / 1000} s.`);
   }
-  setTimeout(() => (document.hidden ? document.addEventListener("visibilitychange", poll, { once: true }) : poll()), POLL_MS);
+  setTimeout(
+    () =>
+      document.hidden
+        ? document.addEventListener("visibilitychange", poll, { once: true })
+        : poll(),
+    POLL_MS,
+  );
 }
 
-$("history-log").addEventListener("change", drawCharts);
-$("curves-pruned").addEventListener("change", drawCharts);
+$("history-log").addEventListener("change", drawHistory);
+$("curves-pruned").addEventListener("change", drawCurves);
 $("trial-close").addEventListener("click", closeTrial);
 document.addEventListener("keydown", (e) => e.key === "Escape" && closeTrial());
 chartOf($("chart-parallel")).on("axisareaselected", (e) => parallelSelection.update(e));

@@ -1,7 +1,8 @@
 """The dashboard in a real headless Chromium (Debian's), against a real gunicorn.
 
-Outside CI the browser tests skip when /usr/bin/chromium or playwright is missing; under
-CI=true they fail instead. One gunicorn and one browser serve the whole package.
+Outside CI the browser tests skip when /usr/bin/chromium (or OPTIMIZER_TEST_CHROMIUM) or
+playwright is missing; under CI=true they fail instead. One gunicorn and one browser serve
+the whole package; screenshots go to build/test-artifacts/ (or OPTIMIZER_TEST_ARTIFACTS).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from ..conftest import IN_CI, sqlite_url
 from ..servers import Gunicorn
 from .seed import seed_demo
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("OPTIMIZER_TEST_CHROMIUM", "/usr/bin/chromium"))
 LAUNCH_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",

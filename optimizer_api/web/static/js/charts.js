@@ -95,6 +95,7 @@ export function historyOption(study, trials, { log = false } = {}) {
         max: 1,
         name: "no value",
         nameLocation: "middle",
+        nameRotate: 0,
         nameGap: 8,
         nameTextStyle: { color: "#6b7280", align: "right" },
         axisLabel: { show: false },

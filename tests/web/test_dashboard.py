@@ -216,6 +216,25 @@ def test_a_trial_reported_while_the_page_is_open_appears_without_reload(page, se
 
 
 # -- bad input -----------------------------------------------------------------------------
+def test_markup_in_names_and_choices_is_shown_as_text(page, server):
+    hostile = '<img src=x onerror="window.pwned=1">'
+    space = {f"<b>{hostile}</b>": {"type": "categorical", "choices": [hostile, "plain"]}}
+    with Client(server, timeout=30) as client:
+        study = client.create_study(f"<i>{hostile}</i>", space, seed=5)
+        study.suggest().complete(1.0)
+    open_study(page, study.id)
+    assert page.inner_text("#study-name") == f"<i>{hostile}</i>"
+    slice_ = page.locator("#slices .slice").first.element_handle()
+    page.evaluate("""(node) => echarts.getInstanceByDom(node)
+        .dispatchAction({type: 'showTip', seriesIndex: 0, dataIndex: 0})""", slice_)
+    page.wait_for_function("document.body.innerText.includes('onerror')")  # the tooltip, as text
+    page.wait_for_timeout(200)  # an injected image would have failed to load by now
+    assert page.evaluate("window.pwned") is None
+    page.goto("/")
+    page.wait_for_selector(f"tr[data-study-id='{study.id}']")
+    assert page.evaluate("window.pwned") is None
+
+
 def test_unknown_study_gives_a_page_that_says_so(page):
     response = page.goto("/studies/987654")
     assert response.status == 404

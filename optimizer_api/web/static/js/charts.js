@@ -1,7 +1,7 @@
 // ECharts options built from the API's study and trials: pure functions, no DOM, no fetch.
 // Each builder returns {option, empty}: `empty` is the reason to show instead of data.
 
-import { COLORS, num, param } from "./format.js";
+import { COLORS, html, num, param } from "./format.js";
 
 const BASE = { animation: false, textStyle: { fontFamily: "system-ui, sans-serif" } };
 const AXIS_LABEL = { formatter: (v) => num(v), hideOverlap: true };
@@ -321,7 +321,8 @@ export function sliceOption(study, trials, name) {
     tooltip: {
       ...TOOLTIP,
       formatter: (p) =>
-        `trial ${p.data.trial}<br>${name} = ${param(p.data.value[0])}<br>value ${num(p.data.value[1])}`,
+        `trial ${p.data.trial}<br>${html(name)} = ${html(param(p.data.value[0]))}` +
+        `<br>value ${num(p.data.value[1])}`,
     },
     grid: { left: 60, right: 16, top: 32, bottom: 34 },
     xAxis: {

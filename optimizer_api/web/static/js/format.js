@@ -31,6 +31,12 @@ export function fill(node, ...children) {
   node.replaceChildren(...children.flat().filter((c) => c != null));
 }
 
+/** Text made safe for the HTML that chart tooltips render (names and choices are users'). */
+export function html(text) {
+  const map = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+  return String(text).replace(/[&<>"']/g, (c) => map[c]);
+}
+
 /** A number as people read it: up to 6 significant digits, no trailing zeros. */
 export function num(value) {
   if (value == null) return "–";

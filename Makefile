@@ -7,7 +7,7 @@ HOST ?=
 PORT ?=
 export OPTIMIZER_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: serve test lint bench bench-throughput demo clean
+.PHONY: serve test lint bench bench-throughput demo vendor clean
 
 # Each stamp records which extras are installed; it is redone when pyproject.toml changes.
 $(VENV)/.stamp-base: pyproject.toml
@@ -49,6 +49,12 @@ bench-throughput: $(VENV)/.stamp-bench
 # a service started on a temporary SQLite file, stopped at the end.
 demo: $(VENV)/.stamp-test
 	$(BIN)/python scripts/demo.py
+
+# Refresh the dashboard's vendored JavaScript (ECharts, Redoc) with `npm pack`: pinned
+# versions in scripts/vendor.py; the files and optimizer_api/web/static/vendor/VENDOR.md
+# are committed, so installing the service needs no Node.
+vendor:
+	$(PYTHON) scripts/vendor.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -18,7 +18,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: settings, the store (schema created if absent), service and routes."""
-    from . import api
+    from . import api, web
     from .service import Service
     from .store import Store
 
@@ -34,4 +34,5 @@ def create_app(config: dict | None = None) -> Flask:
     store.dispose()  # no connection may outlive a fork: each process opens its own
     app.extensions["optimizer"] = Service(store, answer=api.answer)
     api.init_app(app)
+    web.init_app(app)
     return app

@@ -1,0 +1,404 @@
+// ECharts options built from the API's study and trials: pure functions, no DOM, no fetch.
+// Each builder returns {option, empty}: `empty` is the reason to show instead of data.
+
+import { COLORS, html, num, param } from "./format.js";
+
+const BASE = { animation: false, textStyle: { fontFamily: "system-ui, sans-serif" } };
+const AXIS_LABEL = { formatter: (v) => num(v), hideOverlap: true };
+const TOOLTIP = { trigger: "item", confine: true, appendTo: "body" };
+
+/** Is a better than b in this study's direction? */
+export function better(direction, a, b) {
+  return direction === "maximize" ? a > b : a < b;
+}
+
+function hasValue(t) {
+  return t.value != null && (t.state === "completed" || t.state === "pruned");
+}
+
+/** A log axis needs every value above 0. */
+export function canLog(trials) {
+  const values = trials.filter(hasValue).map((t) => t.value);
+  return values.length > 0 && values.every((v) => v > 0);
+}
+
+function point(t, x, y) {
+  return { value: [x, y], trial: t.number, state: t.state };
+}
+
+function tooltipOf(params) {
+  const d = params.data;
+  if (!d || d.trial == null) return "";
+  const value = d.state === "failed" || d.state === "expired" ? "no value" : num(d.value[1]);
+  return `trial ${d.trial} · ${d.state}<br>${d.step != null ? `step ${d.step}: ` : ""}${value}`;
+}
+
+// -- optimization history ------------------------------------------------------------
+// Trials with a value are drawn against their number; failed and expired ones, which have
+// none, sit in a band under the plot (a second grid sharing the trial-number axis).
+const CROSS = "path://M0,0L10,10M10,0L0,10";
+
+function scatter(id, data, color, symbol, extra = {}) {
+  return {
+    id,
+    name: id,
+    type: "scatter",
+    data,
+    symbol,
+    symbolSize: 8,
+    itemStyle: { color },
+    ...extra,
+  };
+}
+
+function bestSoFar(direction, completed) {
+  let best = null;
+  return completed.map((t) => {
+    if (best === null || better(direction, t.value, best)) best = t.value;
+    return point(t, t.number, best);
+  });
+}
+
+export function historyOption(study, trials, { log = false } = {}) {
+  const valued = (state) => trials.filter((t) => t.state === state && hasValue(t));
+  const band = (state) =>
+    trials.filter((t) => t.state === state && t.value == null).map((t) => point(t, t.number, 0.5));
+  const inBand = { xAxisIndex: 1, yAxisIndex: 1 };
+  const numbers = trials.map((t) => t.number);
+  const [lo, hi] = numbers.length ? [Math.min(...numbers), Math.max(...numbers)] : [0, 1];
+  const trialAxis = { type: "value", minInterval: 1, min: lo, max: Math.max(hi, lo + 1) };
+  const option = {
+    ...BASE,
+    legend: { top: 0, itemGap: 16 },
+    tooltip: { ...TOOLTIP, formatter: tooltipOf },
+    // Fixed margins (no room made for labels) keep the two grids' trial numbers aligned.
+    grid: [
+      { left: 72, right: 24, top: 36, bottom: 86, outerBoundsMode: "none" },
+      { left: 72, right: 24, height: 18, bottom: 40, outerBoundsMode: "none" },
+    ],
+    xAxis: [
+      { ...trialAxis, gridIndex: 0, axisLabel: { show: false } },
+      { ...trialAxis, gridIndex: 1, name: "trial number", nameLocation: "middle", nameGap: 26 },
+    ],
+    yAxis: [
+      {
+        type: log ? "log" : "value",
+        gridIndex: 0,
+        scale: true,
+        name: "value",
+        axisLabel: AXIS_LABEL,
+      },
+      {
+        type: "value",
+        gridIndex: 1,
+        min: 0,
+        max: 1,
+        name: "no value",
+        nameLocation: "middle",
+        nameRotate: 0,
+        nameGap: 8,
+        nameTextStyle: { color: "#6b7280", align: "right" },
+        axisLabel: { show: false },
+        axisTick: { show: false },
+        splitLine: { show: false },
+      },
+    ],
+    series: [
+      scatter(
+        "completed",
+        valued("completed").map((t) => point(t, t.number, t.value)),
+        COLORS.completed,
+        "circle",
+      ),
+      scatter(
+        "pruned",
+        valued("pruned").map((t) => point(t, t.number, t.value)),
+        COLORS.pruned,
+        "triangle",
+      ),
+      {
+        id: "best",
+        name: "best so far",
+        type: "line",
+        step: "end",
+        z: 3,
+        data: bestSoFar(study.direction, valued("completed")),
+        showSymbol: false,
+        lineStyle: { color: COLORS.best, width: 2 },
+        itemStyle: { color: COLORS.best },
+        tooltip: { show: false },
+      },
+      scatter("failed", band("failed"), COLORS.failed, CROSS, {
+        ...inBand,
+        itemStyle: { color: "transparent", borderColor: COLORS.failed, borderWidth: 2 },
+      }),
+      scatter("expired", band("expired"), COLORS.expired, "diamond", inBand),
+    ],
+  };
+  let empty = null;
+  if (!trials.some(hasValue)) {
+    const without = trials.filter((t) => t.state === "failed" || t.state === "expired").length;
+    empty = "No trial has finished yet: each finished trial's value appears here, in trial order.";
+    if (without) empty += ` (${without} failed or expired, without a value.)`;
+  }
+  return { option, empty };
+}
+
+// -- intermediate values ------------------------------------------------------------
+export function curvesOption(study, trials, { showPruned = true } = {}) {
+  const bestId = study.best_trial?.id;
+  const withCurve = trials
+    .filter((t) => t.intermediate_values.length > 0)
+    .filter((t) => showPruned || t.state !== "pruned");
+  const rank = (t) =>
+    t.id === bestId ? 3 : t.state === "running" ? 2 : t.state === "completed" ? 1 : 0;
+  withCurve.sort((a, b) => rank(a) - rank(b) || a.number - b.number);
+  const series = withCurve.map((t) => {
+    const isBest = t.id === bestId;
+    const color = isBest ? COLORS.best : COLORS[t.state] || COLORS.expired;
+    const data = t.intermediate_values.map((iv) => ({
+      ...point(t, iv.step, iv.value),
+      step: iv.step,
+    }));
+    return {
+      id: `trial-${t.number}`,
+      name: `trial ${t.number}`,
+      type: "line",
+      data,
+      showSymbol: data.length === 1,
+      symbolSize: 4,
+      z: isBest ? 4 : 2,
+      lineStyle: {
+        color,
+        width: isBest ? 3 : 1.2,
+        opacity: isBest ? 1 : t.state === "pruned" ? 0.55 : 0.7,
+        type: t.state === "pruned" ? "dashed" : "solid",
+      },
+      itemStyle: { color },
+      emphasis: { focus: "series", lineStyle: { width: 3, opacity: 1 } },
+    };
+  });
+  const stops = withCurve
+    .filter((t) => t.state === "pruned")
+    .map((t) => {
+      const last = t.intermediate_values[t.intermediate_values.length - 1];
+      return { ...point(t, last.step, last.value), step: last.step };
+    });
+  series.push({
+    id: "pruned-stops",
+    name: "stopped here",
+    type: "scatter",
+    data: stops,
+    symbol: "triangle",
+    symbolSize: 9,
+    itemStyle: { color: COLORS.pruned },
+    z: 5,
+  });
+  const option = {
+    ...BASE,
+    tooltip: { ...TOOLTIP, formatter: tooltipOf },
+    grid: { left: 72, right: 24, top: 24, bottom: 48 },
+    xAxis: {
+      type: "value",
+      name: "step",
+      nameLocation: "middle",
+      nameGap: 28,
+      minInterval: 1,
+      scale: true,
+    },
+    yAxis: { type: "value", scale: true, name: "value", axisLabel: AXIS_LABEL },
+    series,
+  };
+  const anyCurve = trials.some((t) => t.intermediate_values.length > 0);
+  const empty = anyCurve
+    ? null
+    : "No trial has reported an intermediate value yet (observe with a step, e.g. once per epoch).";
+  return { option, empty };
+}
+
+// -- parameters against the value ---------------------------------------------------
+function axisFor(spec) {
+  if (spec.type === "categorical") return { type: "category", data: spec.choices.map(String) };
+  if (spec.log) return { type: "log", min: spec.low, max: spec.high, logBase: 10 };
+  return { type: "value", min: spec.low, max: spec.high, minInterval: spec.type === "int" ? 1 : 0 };
+}
+
+function paramValue(spec, value) {
+  return spec.type === "categorical" ? String(value) : value;
+}
+
+function completed(trials) {
+  return trials.filter((t) => t.state === "completed" && t.value != null);
+}
+
+const NO_COMPLETED =
+  "No completed trial yet: parameters are drawn against the value once a trial completes.";
+
+export function parallelOption(study, trials) {
+  const names = Object.keys(study.space);
+  const rows = completed(trials);
+  const values = rows.map((t) => t.value);
+  const [lo, hi] = values.length ? [Math.min(...values), Math.max(...values)] : [0, 1];
+  // Dark for the best values, pale for the worst, whichever the direction.
+  const ramp = ["#08306b", "#2f6fdf", "#8fb3ea", "#c3ccd9"];
+  // Labels on a white ground stay readable where the lines cross them.
+  const label = { backgroundColor: "rgba(255,255,255,0.85)", padding: [1, 3], hideOverlap: true };
+  const axes = names.map((name, dim) => ({
+    id: `axis-${dim}`,
+    dim,
+    name,
+    ...axisFor(study.space[name]),
+    axisLabel:
+      study.space[name].type === "categorical" ? label : { ...label, formatter: (v) => num(v) },
+  }));
+  axes.push({
+    id: `axis-${names.length}`,
+    dim: names.length,
+    name: "value",
+    type: "value",
+    scale: true,
+    axisLabel: { ...label, formatter: (v) => num(v) },
+    nameTextStyle: { fontWeight: "bold" },
+  });
+  const option = {
+    ...BASE,
+    parallel: {
+      left: 48,
+      right: 110,
+      top: 48,
+      bottom: 28,
+      parallelAxisDefault: {
+        nameLocation: "end",
+        nameGap: 16,
+        nameTextStyle: { fontSize: 12 },
+        areaSelectStyle: { width: 18 },
+      },
+    },
+    parallelAxis: axes,
+    visualMap: {
+      type: "continuous",
+      dimension: names.length,
+      min: lo,
+      max: Math.max(hi, lo + 1e-12),
+      inRange: { color: study.direction === "maximize" ? [...ramp].reverse() : ramp },
+      right: 8,
+      top: "middle",
+      itemHeight: 160,
+      calculable: false,
+      text: ["value", ""],
+      formatter: (v) => num(v),
+      textStyle: { fontSize: 11 },
+    },
+    series: [
+      {
+        id: "trials",
+        type: "parallel",
+        inactiveOpacity: 0.04,
+        activeOpacity: 0.9,
+        lineStyle: { width: 1.4, opacity: 0.7 },
+        data: rows.map((t) => ({
+          value: [...names.map((n) => paramValue(study.space[n], t.params[n])), t.value],
+          trial: t.number,
+        })),
+      },
+    ],
+  };
+  return { option, empty: rows.length ? null : NO_COMPLETED };
+}
+
+export function sliceOption(study, trials, name) {
+  const spec = study.space[name];
+  const bestId = study.best_trial?.id;
+  const data = completed(trials).map((t) => ({
+    value: [paramValue(spec, t.params[name]), t.value],
+    trial: t.number,
+    state: t.state,
+    ...(t.id === bestId ? { itemStyle: { color: COLORS.best }, symbolSize: 11 } : {}),
+  }));
+  const option = {
+    ...BASE,
+    title: { text: name, left: "center", top: 0, textStyle: { fontSize: 13, fontWeight: 600 } },
+    tooltip: {
+      ...TOOLTIP,
+      formatter: (p) =>
+        `trial ${p.data.trial}<br>${html(name)} = ${html(param(p.data.value[0]))}` +
+        `<br>value ${num(p.data.value[1])}`,
+    },
+    grid: { left: 60, right: 16, top: 32, bottom: 34 },
+    xAxis: {
+      ...axisFor(spec),
+      axisLabel: spec.type === "categorical" ? { interval: 0, hideOverlap: true } : AXIS_LABEL,
+    },
+    yAxis: { type: "value", scale: true, axisLabel: AXIS_LABEL },
+    series: [
+      {
+        id: "points",
+        type: "scatter",
+        data,
+        symbolSize: 7,
+        itemStyle: { color: COLORS.completed, opacity: 0.75 },
+      },
+    ],
+  };
+  return { option, empty: data.length ? null : NO_COMPLETED };
+}
+
+// -- one trial ---------------------------------------------------------------------------
+export function trialCurveOption(t) {
+  const data = t.intermediate_values.map((iv) => [iv.step, iv.value]);
+  const option = {
+    ...BASE,
+    tooltip: { trigger: "axis", confine: true },
+    grid: { left: 60, right: 16, top: 12, bottom: 30 },
+    xAxis: {
+      type: "value",
+      minInterval: 1,
+      scale: true,
+      name: "step",
+      nameLocation: "middle",
+      nameGap: 22,
+    },
+    yAxis: { type: "value", scale: true, axisLabel: AXIS_LABEL },
+    series: [
+      {
+        id: "curve",
+        type: "line",
+        data,
+        showSymbol: true,
+        symbolSize: 5,
+        itemStyle: { color: COLORS[t.state] || COLORS.expired },
+      },
+    ],
+  };
+  return { option, empty: data.length ? null : "This trial reported no intermediate value." };
+}
+
+// -- importance --------------------------------------------------------------------------
+/** [[parameter, share]], largest first, from the importance answer. */
+export function importancePairs(answer) {
+  const raw = answer.importances ?? answer.importance ?? answer;
+  const pairs = Array.isArray(raw)
+    ? raw.map((r) => [r.param ?? r.name, r.importance ?? r.value])
+    : Object.entries(raw).filter(([, v]) => typeof v === "number");
+  return pairs.sort((a, b) => b[1] - a[1]);
+}
+
+export function importanceOption(answer) {
+  const pairs = importancePairs(answer).reverse(); // the largest on top
+  const option = {
+    ...BASE,
+    tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: (v) => num(v) },
+    grid: { left: 140, right: 40, top: 8, bottom: 28 },
+    xAxis: { type: "value", min: 0, axisLabel: AXIS_LABEL },
+    yAxis: { type: "category", data: pairs.map((p) => p[0]) },
+    series: [
+      {
+        id: "importance",
+        type: "bar",
+        data: pairs.map((p) => p[1]),
+        itemStyle: { color: COLORS.completed },
+      },
+    ],
+  };
+  return { option, empty: pairs.length ? null : "No importance yet: too few completed trials." };
+}

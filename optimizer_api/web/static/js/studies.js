@@ -1,0 +1,99 @@
+// The study list: every study from GET /v1/studies, newest first, filtered in the page.
+// The filter lives in the URL (?name=&status=) so a filtered list can be shared.
+
+import * as api from "./api.js";
+import { STATES, badge, banner, el, fill, num, time } from "./format.js";
+
+const POLL_MS = 5000;
+const nameBox = document.getElementById("filter-name");
+const statusBox = document.getElementById("filter-status");
+const body = document.querySelector("#studies tbody");
+let studies = null;
+
+function counts(study) {
+  const states = STATES.filter((s) => study.trial_counts[s]);
+  if (!states.length) return el("span", { class: "muted" }, "no trial yet");
+  return el(
+    "span",
+    { class: "counts-inline" },
+    states.map((s) =>
+      el("span", { class: `count state-${s}` }, el("b", {}, study.trial_counts[s]), ` ${s}`),
+    ),
+  );
+}
+
+function row(study) {
+  const best = study.best_trial;
+  return el(
+    "tr",
+    { "data-study-id": study.id },
+    el("td", {}, el("a", { href: `/studies/${study.id}` }, study.name)),
+    el(
+      "td",
+      {},
+      badge(study.status),
+      study.status_reason ? el("div", { class: "reason muted" }, study.status_reason) : null,
+    ),
+    el("td", {}, study.algorithm?.name ?? "–"),
+    el("td", {}, counts(study)),
+    el(
+      "td",
+      { class: "num" },
+      best ? num(best.value) : "–",
+      best ? el("span", { class: "muted" }, ` #${best.number}`) : null,
+    ),
+    el("td", {}, study.direction),
+    el("td", {}, time(study.created_at)),
+  );
+}
+
+function render() {
+  if (studies === null) return;
+  const name = nameBox.value.trim().toLowerCase();
+  const status = statusBox.value;
+  const shown = studies
+    .filter(
+      (s) => (!name || s.name.toLowerCase().includes(name)) && (!status || s.status === status),
+    )
+    .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at) || b.id - a.id);
+  const why = studies.length
+    ? "No study matches the filter."
+    : "No study yet: create one with POST /v1/studies (see the API reference).";
+  fill(
+    body,
+    shown.length ? shown.map(row) : el("tr", {}, el("td", { colspan: 7, class: "muted" }, why)),
+  );
+  document.getElementById("studies-shown").textContent =
+    `${shown.length} of ${studies.length} studies`;
+}
+
+function keepFilterInUrl() {
+  const url = new URL(window.location.href);
+  for (const [key, box] of [
+    ["name", nameBox],
+    ["status", statusBox],
+  ]) {
+    if (box.value) url.searchParams.set(key, box.value);
+    else url.searchParams.delete(key);
+  }
+  window.history.replaceState(null, "", url);
+  render();
+}
+
+async function poll() {
+  try {
+    studies = await api.studies();
+    render();
+    banner(null);
+  } catch (err) {
+    banner(`Could not load the studies: ${err.message}. Trying again every ${POLL_MS / 1000} s.`);
+  }
+  setTimeout(poll, POLL_MS);
+}
+
+const query = new URLSearchParams(window.location.search);
+nameBox.value = query.get("name") || "";
+statusBox.value = query.get("status") || "";
+nameBox.addEventListener("input", keepFilterInUrl);
+statusBox.addEventListener("change", keepFilterInUrl);
+poll();

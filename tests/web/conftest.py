@@ -1,0 +1,107 @@
+"""The dashboard in a real headless Chromium (Debian's), against a real gunicorn.
+
+Outside CI the browser tests skip when /usr/bin/chromium (or OPTIMIZER_TEST_CHROMIUM) or
+playwright is missing; under CI=true they fail instead. One gunicorn and one browser serve
+the whole package; screenshots go to build/test-artifacts/ (or OPTIMIZER_TEST_ARTIFACTS).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ..conftest import IN_CI, sqlite_url
+from ..servers import Gunicorn
+from .seed import seed_demo
+
+CHROMIUM = Path(os.environ.get("OPTIMIZER_TEST_CHROMIUM", "/usr/bin/chromium"))
+LAUNCH_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(os.environ.get("OPTIMIZER_TEST_ARTIFACTS", ROOT / "build" / "test-artifacts"))
+
+
+def _need_browser() -> None:
+    reason = None
+    if not CHROMIUM.exists():
+        reason = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            reason = "the playwright package is not installed (pip install -e '.[test]')"
+    if reason:
+        if IN_CI:
+            pytest.fail(f"CI=true requires the browser tests to run: {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="package")
+def server(tmp_path_factory) -> Iterator[str]:
+    """gunicorn (2 workers) on a fresh SQLite file, for every test of the package."""
+    folder = tmp_path_factory.mktemp("web")
+    with Gunicorn(sqlite_url(folder / "web.db"), workers=2, log_dir=folder) as gunicorn:
+        yield gunicorn.url
+
+
+@pytest.fixture(scope="package")
+def demo(server) -> dict:
+    """A study with completed, pruned, failed and running trials (see seed.py)."""
+    return seed_demo(server)
+
+
+@pytest.fixture(scope="package")
+def browser():
+    _need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A page whose console must stay free of errors and which may reach only `server`."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=server)
+    errors: list[str] = []
+    outside: list[str] = []
+
+    def route(route):
+        if route.request.url.startswith(server + "/"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", route)
+    tab = context.new_page()
+    tab.on("console", lambda m: m.type == "error" and errors.append(_describe(m)))
+    tab.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+    tab.console_errors = errors
+    yield tab
+    context.close()
+    assert not outside, f"the page tried to reach beyond the service: {outside}"
+    assert not _unexpected(errors), f"browser console errors: {errors}"
+
+
+def _describe(message) -> str:
+    return f"{message.text} ({message.location.get('url', '')})"
+
+
+def _unexpected(errors: list[str]) -> list[str]:
+    # The one 404 the study page expects: it probes for the importance endpoint, which the
+    # API does not have yet, and says "not available" (Chromium logs the failed load).
+    return [e for e in errors if not ("404" in e and "/importance" in e)]
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,264 @@
+"""The dashboard in headless Chromium: what a person sees, read from the page and the charts.
+
+Chart contents are read from ECharts' own option (getOption()), not from pixels.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+from optimizer_client import Client
+
+from .seed import seed_empty
+
+pytestmark = pytest.mark.e2e
+
+# {series id: number of points} of the chart drawn in the element matching the selector.
+SERIES = """(sel) => Object.fromEntries(echarts.getInstanceByDom(document.querySelector(sel))
+    .getOption().series.map((s) => [s.id, s.data.length]))"""
+OPTION = "(sel) => echarts.getInstanceByDom(document.querySelector(sel)).getOption()"
+REFRESHES = "Number(document.getElementById('study').dataset.refreshes || 0)"
+
+
+def column(page, table: str, read: str = "Number(r.dataset.studyId)") -> list:
+    """One value per body row of a table, as `read` (JS, the row is `r`) gives it."""
+    return page.eval_on_selector_all(f"{table} tbody tr", f"rows => rows.map(r => {read})")
+
+
+def trials_of(server: str, study_id: int) -> list[dict]:
+    url = f"{server}/v1/studies/{study_id}/trials"
+    return requests.get(url, params={"limit": 1000}, timeout=10).json()["trials"]
+
+
+def open_study(page, study_id: int) -> None:
+    response = page.goto(f"/studies/{study_id}")
+    assert response.status == 200
+    page.wait_for_function(f"{REFRESHES} >= 1")
+
+
+def by_state(trials: list[dict], state: str) -> list[dict]:
+    return [t for t in trials if t["state"] == state]
+
+
+# -- the list --------------------------------------------------------------------------
+def test_list_shows_every_study_newest_first_and_filters(page, server, demo, artifacts):
+    empty = seed_empty(server, name="list-filter-probe")
+    page.goto("/")
+    page.wait_for_selector(f"tr[data-study-id='{demo['id']}']")
+    ids = column(page, "#studies")
+    assert ids.index(empty["id"]) < ids.index(demo["id"])  # newest first
+    row = page.locator(f"tr[data-study-id='{demo['id']}']")
+    text = row.inner_text()
+    counts = demo["trial_counts"]
+    for state in ("completed", "pruned", "failed", "running"):
+        assert f"{counts[state]} {state}" in text
+    assert "bayesian" in text and "running" in text
+    assert f"{demo['best_trial']['value']:.6g}" in text
+    assert row.locator("a").get_attribute("href") == f"/studies/{demo['id']}"
+    page.screenshot(path=artifacts / "list.png", full_page=True)
+
+    page.fill("#filter-name", "FILTER-PROBE")  # case-insensitive part of a name
+    assert column(page, "#studies") == [empty["id"]]
+    assert "filter-probe" in page.url.lower()  # the filter is in the URL
+    page.fill("#filter-name", "")
+    page.select_option("#filter-status", "completed")
+    assert "No study matches" in page.inner_text("#studies tbody")
+
+
+# -- the study page ----------------------------------------------------------------------
+def test_study_page_header_and_every_chart_hold_the_studys_trials(page, server, demo, artifacts):
+    open_study(page, demo["id"])
+    trials = trials_of(server, demo["id"])
+    completed, pruned = by_state(trials, "completed"), by_state(trials, "pruned")
+    assert completed and pruned and by_state(trials, "failed") and by_state(trials, "running")
+
+    assert page.inner_text("#study-name") == "mlp-digits"
+    assert page.inner_text("#study-status") == "running"
+    counts = page.inner_text("#counts")
+    for state, n in demo["trial_counts"].items():
+        assert f"{n} {state}" in counts.replace("\n", " ")
+    definition = page.inner_text("#definition")
+    assert "bayesian: n_initial=8" in definition and "median" in definition
+    assert page.locator("#space tbody tr").count() == 4
+
+    history = page.evaluate(SERIES, "#chart-history")
+    assert history == {"completed": len(completed), "pruned": len(pruned), "best": len(completed),
+                       "failed": len(by_state(trials, "failed")), "expired": 0}
+    best_line = page.evaluate(OPTION, "#chart-history")["series"][2]["data"]
+    assert best_line[-1]["value"][1] == demo["best_trial"]["value"]
+
+    curves = page.evaluate(SERIES, "#chart-curves")
+    with_curves = [t for t in trials if t["intermediate_values"]]
+    assert {k: v for k, v in curves.items() if k.startswith("trial-")} == {
+        f"trial-{t['number']}": len(t["intermediate_values"]) for t in with_curves}
+    assert curves["pruned-stops"] == len(pruned)
+
+    assert page.evaluate(SERIES, "#chart-parallel") == {"trials": len(completed)}
+    axes = page.evaluate(OPTION, "#chart-parallel")["parallelAxis"]
+    assert [(a["name"], a["type"]) for a in axes] == [
+        ("learning_rate", "log"), ("layers", "value"), ("optimizer", "category"),
+        ("dropout", "value"), ("value", "value")]
+    assert axes[2]["data"] == ["adam", "sgd", "rmsprop"]
+
+    slices = page.eval_on_selector_all("#slices .slice", """nodes => nodes.map(n =>
+        [n.dataset.param, echarts.getInstanceByDom(n).getOption().series[0].data.length])""")
+    assert slices == [[name, len(completed)] for name in demo["space"]]
+    for selector in ("#chart-history", "#chart-curves", "#chart-parallel"):
+        assert page.locator(selector).locator("xpath=..").locator(".chart-empty").is_hidden()
+
+    assert "Not available" in page.inner_text("#importance")
+    page.screenshot(path=artifacts / "study.png", full_page=True)
+    page.click("#definition-panel summary")  # folded: the README's picture (docs/dashboard.png)
+    page.screenshot(path=artifacts / "study-overview.png", full_page=True,
+                    clip={"x": 0, "y": 0, "width": 1280, "height": 1604})
+
+
+def test_history_log_scale_and_hiding_pruned_curves(page, server, demo):
+    open_study(page, demo["id"])
+    page.check("#history-log")
+    assert page.evaluate(OPTION, "#chart-history")["yAxis"][0]["type"] == "log"
+    page.uncheck("#curves-pruned")
+    curves = page.evaluate(SERIES, "#chart-curves")
+    pruned = {f"trial-{t['number']}" for t in by_state(trials_of(server, demo["id"]), "pruned")}
+    assert not pruned & set(curves) and curves["pruned-stops"] == 0
+
+
+def test_brushing_a_parallel_axis_counts_the_trials_in_range(page, server, demo):
+    open_study(page, demo["id"])
+    values = sorted(t["value"] for t in by_state(trials_of(server, demo["id"]), "completed"))
+    cut = values[len(values) // 2]
+    page.evaluate("""(cut) => echarts.getInstanceByDom(document.getElementById('chart-parallel'))
+        .dispatchAction({type: 'axisAreaSelect', parallelAxisId: 'axis-4',
+                         intervals: [[0, cut]]})""", cut)
+    inside = [v for v in values if v <= cut]
+    best = demo["best_trial"]["number"]
+    assert page.inner_text("#parallel-selected").startswith(
+        f"{len(inside)} of {len(values)} trials selected; best of them: trial {best}")
+
+
+def test_table_pages_and_filters_by_state_on_the_server(page, server, demo):
+    open_study(page, demo["id"])
+    total = sum(demo["trial_counts"].values())
+    number = "Number(r.cells[0].textContent)"
+    first = column(page, "#trials", number)
+    assert first == list(range(total - 1, total - 21, -1))  # newest first, 20 a page
+    assert page.inner_text("#trials-range") == f"1–20 of {total}"
+    page.click("#trials-next")
+    page.wait_for_function("document.getElementById('trials-range').textContent.startsWith('21')")
+    assert column(page, "#trials", number) == list(range(total - 21, -1, -1))
+    assert page.is_disabled("#trials-next")
+
+    pruned = [t["number"] for t in by_state(trials_of(server, demo["id"]), "pruned")]
+    page.select_option("#trials-state", "pruned")
+    page.wait_for_function("document.getElementById('trials-range').textContent.includes('pruned')")
+    assert column(page, "#trials", "r.dataset.state") == ["pruned"] * len(pruned)
+    assert column(page, "#trials", number) == sorted(pruned, reverse=True)
+
+    page.select_option("#trials-state", "")
+    page.click("#trials th[data-key='value']")  # sorts the page shown, and says so
+    page.wait_for_function("document.getElementById('trials-sort-note').textContent !== ''")
+    values = column(page, "#trials", "r.cells[2].textContent")
+    shown = [float(v) for v in values if v != "–"]
+    assert shown == sorted(shown) and values[len(shown):] == ["–"] * (len(values) - len(shown))
+
+
+def test_a_row_opens_the_trial_with_its_curve_and_the_models_why(page, server, demo):
+    open_study(page, demo["id"])
+    trials = trials_of(server, demo["id"])
+    modelled = next(t for t in reversed(by_state(trials, "completed"))
+                    if (t["info"] or {}).get("source") == "model")
+    page.click(f"#trials tr[data-trial-id='{modelled['id']}']")
+    title = f"Trial {modelled['number']}"
+    page.wait_for_function(f"document.getElementById('trial-title').textContent === '{title}'")
+    fields = page.inner_text("#trial-fields")
+    assert "completed" in fields and modelled["worker_id"] in fields
+    assert page.locator("#trial-params tr").count() == 4
+    info = page.inner_text("#trial-info")
+    assert "predicted_mean" in info and "predicted_std" in info and "acquisition.value" in info
+    assert page.evaluate(SERIES, "#chart-trial") == {"curve": len(modelled["intermediate_values"])}
+    page.keyboard.press("Escape")
+    assert page.is_hidden("#trial-detail")
+
+
+def test_running_trials_show_their_workers_and_lease_age(page, server, demo):
+    open_study(page, demo["id"])
+    running = by_state(trials_of(server, demo["id"]), "running")
+    rows = page.locator("#running tbody tr")
+    assert rows.count() == len(running)
+    for i, trial in enumerate(sorted(running, key=lambda t: t["number"])):
+        cells = rows.nth(i).locator("td").all_inner_texts()
+        assert cells[0] == str(trial["number"]) and cells[1] == trial["worker_id"]
+        assert re.fullmatch(r"\d+ s|\d+ min( \d+ s)?", cells[3])  # lease age
+        assert re.fullmatch(r"\d+ min( \d+ s)?", cells[4])  # expires in (10 min lease)
+
+
+def test_a_trial_reported_while_the_page_is_open_appears_without_reload(page, server):
+    space = {"x": {"type": "float", "low": -1, "high": 1}}
+    with Client(server, timeout=30) as client:
+        study = client.create_study("live-updates", space, seed=3)
+        for _ in range(2):
+            study.suggest().complete(0.5)
+        open_study(page, study.id)
+        assert page.evaluate(SERIES, "#chart-history")["completed"] == 2
+        before = page.evaluate(REFRESHES)
+        trial = study.suggest(worker_id="late-worker")
+        trial.report(1, 0.3)
+        trial.complete(0.25)
+    page.wait_for_function(
+        """() => echarts.getInstanceByDom(document.getElementById('chart-history'))
+            .getOption().series[0].data.length === 3""", timeout=15_000)
+    page.wait_for_function(f"{REFRESHES} > {before}")  # the same page, refreshed by polling
+    page.wait_for_function("document.querySelector('#trials tbody td').textContent === '2'")
+    assert "0.25" in page.inner_text("#best")
+    assert page.evaluate(SERIES, "#chart-curves")["trial-2"] == 1
+
+
+# -- bad input -----------------------------------------------------------------------------
+def test_markup_in_names_and_choices_is_shown_as_text(page, server):
+    hostile = '<img src=x onerror="window.pwned=1">'
+    space = {f"<b>{hostile}</b>": {"type": "categorical", "choices": [hostile, "plain"]}}
+    with Client(server, timeout=30) as client:
+        study = client.create_study(f"<i>{hostile}</i>", space, seed=5)
+        study.suggest().complete(1.0)
+    open_study(page, study.id)
+    assert page.inner_text("#study-name") == f"<i>{hostile}</i>"
+    slice_ = page.locator("#slices .slice").first.element_handle()
+    page.evaluate("""(node) => echarts.getInstanceByDom(node)
+        .dispatchAction({type: 'showTip', seriesIndex: 0, dataIndex: 0})""", slice_)
+    page.wait_for_function("document.body.innerText.includes('onerror')")  # the tooltip, as text
+    page.wait_for_timeout(200)  # an injected image would have failed to load by now
+    assert page.evaluate("window.pwned") is None
+    page.goto("/")
+    page.wait_for_selector(f"tr[data-study-id='{study.id}']")
+    assert page.evaluate("window.pwned") is None
+
+
+def test_unknown_study_gives_a_page_that_says_so(page):
+    response = page.goto("/studies/987654")
+    assert response.status == 404
+    assert "There is no study with id 987654" in page.inner_text("main")
+    # Chromium logs the document's own 404 status; nothing else may be logged.
+    page.console_errors[:] = [e for e in page.console_errors if "/studies/987654" not in e]
+
+
+def test_study_without_finished_trials_shows_why_the_charts_are_empty(page, server, artifacts):
+    empty = seed_empty(server, name="nothing-finished")
+    open_study(page, empty["id"])
+    notes = {sel: page.locator(sel).locator("xpath=..").locator(".chart-empty")
+             for sel in ("#chart-history", "#chart-curves", "#chart-parallel")}
+    assert "No trial has finished yet" in notes["#chart-history"].inner_text()
+    assert "No trial has reported an intermediate value" in notes["#chart-curves"].inner_text()
+    assert "No completed trial yet" in notes["#chart-parallel"].inner_text()
+    assert "No completed trial yet" in page.inner_text("#slices-empty")
+    assert "No completed trial yet" in page.inner_text("#best")
+    assert page.evaluate(SERIES, "#chart-parallel") == {"trials": 0}
+    assert page.locator("#running tbody tr").count() == 1
+    page.screenshot(path=artifacts / "study-empty.png", full_page=True)
+
+
+def test_docs_page_renders_the_contract_with_the_vendored_redoc(page):
+    page.goto("/docs")
+    page.wait_for_selector("text=Create a study, or load the one with the same name")
+    assert "optimizer-api" in page.inner_text("#redoc h1")

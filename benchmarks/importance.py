@@ -156,8 +156,6 @@ def _fanova_child(conn, case_name: str, n: int, seed: int) -> None:
 
 def fanova_boxed(case: Case, n: int, seed: int, box: float) -> tuple[dict, float] | None:
     """fANOVA in a child process, or None when it takes longer than `box` seconds."""
-    if box <= 0:
-        return None
     ctx = multiprocessing.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_fanova_child, args=(child, case.name, n, seed))
@@ -168,6 +166,26 @@ def fanova_boxed(case: Case, n: int, seed: int, box: float) -> tuple[dict, float
         proc.terminate()
     proc.join()
     return result
+
+
+class FanovaBox:
+    """fANOVA's time box: once overrun, fANOVA is not run again (it only gets slower)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.overrun_at: int | None = None
+
+    def run(self, case: Case, n: int, seed: int) -> tuple[dict, float | None, str]:
+        """(shares, seconds, why there are none)."""
+        if self.seconds <= 0:
+            return {}, None, "not run: --fanova-box 0"
+        if self.overrun_at is not None:
+            return {}, None, f"not run: over the time box at n = {self.overrun_at} before"
+        result = fanova_boxed(case, n, seed, self.seconds)
+        if result is None:
+            self.overrun_at = n
+            return {}, None, f"stopped: over the {self.seconds:g} s time box"
+        return *result, ""
 
 
 def quality(shares: dict[str, float], names: list[str], reference: dict | None = None) -> dict:
@@ -183,8 +201,8 @@ def quality(shares: dict[str, float], names: list[str], reference: dict | None =
     return out
 
 
-def run(case: Case, n: int, args: argparse.Namespace, box: float) -> list[dict]:
-    """One row per method and seed; fANOVA on the first seeds, and not at all when box is 0."""
+def run(case: Case, n: int, args: argparse.Namespace, box: FanovaBox) -> list[dict]:
+    """One row per method and seed; fANOVA on the first --fanova-seeds seeds only."""
     rows = []
     for seed in range(args.seeds):
         space, configs, values = sample(case, n, seed)
@@ -193,19 +211,17 @@ def run(case: Case, n: int, args: argparse.Namespace, box: float) -> list[dict]:
             "ours": ours(space, configs, values, case.direction),
             "optuna-ped-anova": optuna_call(study, "ped"),
         }
-        results = {name: timed(call, args.reps) for name, call in calls.items()}
+        results = {name: (*timed(call, args.reps), "") for name, call in calls.items()}
         if seed < args.fanova_seeds:
-            results["optuna-fanova"] = fanova_boxed(case, n, seed, box) or ({}, None)
+            results["optuna-fanova"] = box.run(case, n, seed)
         ref = results["ours"][0]
-        for method, (shares, seconds) in results.items():
+        for method, (shares, seconds, why) in results.items():
             row = {"case": case.name, "n": n, "seed": seed, "method": method, "seconds": seconds}
             if shares:
                 row |= quality(shares, list(space.names), None if method == "ours" else ref)
                 row["shares"] = shares
-            elif box > 0:
-                row["skipped"] = f"stopped: over the {box:.0f} s time box"
             else:
-                row["skipped"] = "not run: over the time box at this or a smaller n before"
+                row["skipped"] = why
             print(json.dumps({k: v for k, v in row.items() if k != "shares"}), flush=True)
             rows.append(row)
     return rows
@@ -279,12 +295,10 @@ def main() -> None:
     ap.add_argument("--fanova-seeds", type=int, default=3)
     ap.add_argument("--out", default="importance")
     args = ap.parse_args()
-    rows, box = [], args.fanova_box
+    rows, box = [], FanovaBox(args.fanova_box)
     for n in (int(x) for x in args.ns.split(",")):
         for name in args.cases.split(","):
             rows += run(CASES[name], n, args, box)
-            if any(r["method"] == "optuna-fanova" and "skipped" in r for r in rows):
-                box = 0.0  # it will not finish on a bigger or another case of this size
     summary = summarize(rows)
     out = RESULTS / args.out
     out.with_suffix(".md").write_text(report(summary, rows, args))

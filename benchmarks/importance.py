@@ -219,7 +219,7 @@ def run(case: Case, n: int, args: argparse.Namespace, box: FanovaBox) -> list[di
             row = {"case": case.name, "n": n, "seed": seed, "method": method, "seconds": seconds}
             if shares:
                 row |= quality(shares, list(space.names), None if method == "ours" else ref)
-                row["shares"] = shares
+                row["shares"] = {k: shares[k] for k in space.names}  # Optuna's come sorted
             else:
                 row["skipped"] = why
             print(json.dumps({k: v for k, v in row.items() if k != "shares"}), flush=True)

@@ -41,6 +41,7 @@ bench: $(VENV)/.stamp-bench
 	$(BIN)/python benchmarks/gp_http.py latency
 	$(BIN)/python benchmarks/gp_http.py quality
 	$(BIN)/python benchmarks/early_stopping.py
+	$(BIN)/python benchmarks/importance.py
 
 bench-throughput: $(VENV)/.stamp-bench
 	$(BIN)/python benchmarks/throughput.py

@@ -31,6 +31,18 @@ def curves(study_id: int):
     return ok({"total": found.total, "trials": [trial_json(t) for t in found.trials]})
 
 
+@bp.get("/importance")
+def importance(study_id: int):
+    report = service().importance(study_id)
+    return ok({
+        "importances": report.importances,
+        "method": report.method,
+        "n_trials": report.n_trials,
+        "n_top": report.n_top,
+        "target_quantile": report.target_quantile,
+    })
+
+
 def wants_csv() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
     return best == "text/csv"

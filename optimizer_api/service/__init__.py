@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ..analysis import ImportanceReport
 from ..domain import Study, StudyView, Trial, TrialState
 from ..errors import AlreadyExists, Conflict, NotFound
 from ..space import Space
@@ -216,6 +217,11 @@ class Service:
         """At most `limit` finished trials, chosen for charts (explore.history)."""
         with self.store.read() as conn:
             return explore.history(conn, self._study(conn, study_id), self.clock(), limit)
+
+    def importance(self, study_id: int) -> ImportanceReport:
+        """Each parameter's share of what sets the best trials apart (explore.importance)."""
+        with self.store.read() as conn:
+            return explore.importance(conn, self._study(conn, study_id))
 
     def curves(self, study_id: int, limit: int = 100) -> explore.Sampled:
         """At most `limit` trials with their intermediate values (explore.curves)."""

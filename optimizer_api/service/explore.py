@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection
 
-from ..analysis import downsample
+from ..analysis import ImportanceReport, downsample, importance_report
 from ..domain import Study, Trial
 from ..errors import InvalidRequest
 from ..space import CategoricalParam, Space, choice_key
@@ -51,6 +51,13 @@ def curves(conn: Connection, study: Study, now: float, limit: int) -> Sampled:
                                       top=limit // 4)]
     keep = np.union1d(chosen, running)
     return Sampled(len(rows), reads.trials_by_id(conn, (rows[i][0] for i in keep), now, True))
+
+
+def importance(conn: Connection, study: Study) -> ImportanceReport:
+    """Each parameter's share of what sets the best completed trials apart (PED-ANOVA),
+    in the study's direction."""
+    space = Space.from_dict(study.definition["space"])
+    return importance_report(space, reads.completed(conn, study.id), study.direction)
 
 
 def param_filters(space: Space, raw: Mapping[str, Any] | None) -> list[ParamFilter]:

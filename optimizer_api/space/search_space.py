@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -11,7 +11,7 @@ from ..errors import InvalidRequest
 from .grid import GridAxis, grid_axis, grid_point, grid_size
 from .params import Param
 from .parse import parse_space
-from .unit import from_unit, unit_of
+from .unit import from_unit, to_unit, unit_of
 
 
 class Space:
@@ -42,6 +42,14 @@ class Space:
     def encode(self, params: Mapping[str, Any]) -> np.ndarray:
         """Unit-cube coordinates of a configuration, shape (d,)."""
         return np.array([unit_of(p, params[p.name]) for p in self.params], dtype=float)
+
+    def encode_many(self, configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        """Unit-cube coordinates of many configurations, shape (n, d): one vectorised
+        mapping per parameter."""
+        U = np.empty((len(configs), len(self.params)))
+        for j, p in enumerate(self.params):
+            U[:, j] = to_unit(p, [c[p.name] for c in configs]) if configs else []
+        return U
 
     def decode(self, u: np.ndarray) -> dict[str, Any]:
         """The configuration at unit-cube point u (clipped), shape (d,)."""

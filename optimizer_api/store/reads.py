@@ -86,6 +86,17 @@ def with_curves(conn: Connection, study_id: int, now: float) -> list[tuple[int, 
     )]
 
 
+def completed(conn: Connection, study_id: int) -> list[Trial]:
+    """The completed trials with their params and value only, by number."""
+    rows = conn.execute(
+        select(trials.c.id, trials.c.number, trials.c.params, trials.c.value)
+        .where(trials.c.study_id == study_id, trials.c.state == TrialState.COMPLETED.value)
+        .order_by(trials.c.number)
+    )
+    return [Trial(r.id, r.number, TrialState.COMPLETED, json.loads(r.params), r.value)
+            for r in rows]
+
+
 def trials_by_id(conn: Connection, ids: Iterable[int], now: float, curves: bool) -> list[Trial]:
     """The trials of these ids, by number; with their curves if `curves`."""
     ids = list(ids)

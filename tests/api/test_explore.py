@@ -117,6 +117,28 @@ def test_csv_export_has_a_column_per_param_and_every_matching_trial(study):
         assert (o if isinstance(t["params"]["o"], str) else json.loads(o)) == t["params"]["o"]
 
 
+def test_importance_follows_the_direction(study):
+    http, sid, _ = study
+    found = http.get(f"/v1/studies/{sid}/importance").json
+    assert found["method"] == "ped-anova" and found["n_trials"] == 24
+    assert list(found["importances"]) == ["x", "n", "o"]
+    assert abs(sum(found["importances"].values()) - 1) < 1e-9
+
+
+@pytest.mark.parametrize("direction", ["minimize", "maximize"])
+def test_importance_ranks_the_parameter_that_sets_the_best_apart_first(tmp_path, direction):
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/i.db"})
+    http = app.test_client()
+    sid = http.post("/v1/studies", json={"name": "i", "space": SPACE, "seed": 2,
+                                         "direction": direction}).json["id"]
+    sign = 1 if direction == "minimize" else -1
+    for t in http.post(f"/v1/studies/{sid}/suggest", json={"count": 100}).json["trials"]:
+        value = sign * (t["params"]["x"] - 0.3) ** 2  # only x matters; best at x = 0.3
+        http.post(f"/v1/studies/{sid}/observe", json={"trial_id": t["id"], "value": value})
+    shares = http.get(f"/v1/studies/{sid}/importance").json["importances"]
+    assert max(shares, key=shares.get) == "x" and shares["x"] > 0.6
+
+
 def test_study_shows_its_last_activity(study):
     http, sid, _ = study
     view = http.get(f"/v1/studies/{sid}").json
@@ -127,7 +149,7 @@ def test_study_shows_its_last_activity(study):
 
 def test_unknown_study_is_a_404_everywhere(study):
     http, _, _ = study
-    for path in ("history", "curves", "trials"):
+    for path in ("history", "curves", "trials", "importance"):
         r = http.get(f"/v1/studies/999999/{path}")
         assert r.status_code == 404 and r.mimetype == "application/problem+json"
     assert http.get("/v1/studies/999999/trials", headers={"Accept": "text/csv"}).status_code == 404

@@ -56,21 +56,10 @@ class ImportanceReport:
 
 
 def importance(
-    space: Space,
-    trials: Sequence[Trial],
-    direction: Direction,
-    *,
-    target_quantile: float = 0.1,
-    region_quantile: float = 1.0,
+    space: Space, trials: Sequence[Trial], direction: Direction, **quantiles: float
 ) -> dict[str, float]:
-    """Each parameter's share of what sets the best trials apart; see importance_report."""
-    return importance_report(
-        space,
-        trials,
-        direction,
-        target_quantile=target_quantile,
-        region_quantile=region_quantile,
-    ).importances
+    """Each parameter's share alone; the arguments are importance_report's."""
+    return importance_report(space, trials, direction, **quantiles).importances
 
 
 def importance_report(

@@ -108,7 +108,11 @@ def test_study_page_header_and_every_chart_hold_the_studys_trials(page, server, 
     for selector in ("#chart-history", "#chart-curves", "#chart-parallel"):
         assert page.locator(selector).locator("xpath=..").locator(".chart-empty").is_hidden()
 
-    assert "Not available" in page.inner_text("#importance")
+    page.wait_for_function("""() => { const n = document.querySelector('#importance .chart');
+        return n && echarts.getInstanceByDom(n); }""")
+    bars = page.evaluate("""() => echarts.getInstanceByDom(document.querySelector(
+        '#importance .chart')).getOption().series[0].data.length""")
+    assert bars == len(demo["space"])
     page.screenshot(path=artifacts / "study.png", full_page=True)
     page.click("#definition-panel summary")  # folded: the README's picture (docs/dashboard.png)
     page.screenshot(path=artifacts / "study-overview.png", full_page=True,

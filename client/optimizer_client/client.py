@@ -17,6 +17,7 @@ A sketch of the loop a training job runs::
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from typing import Any
@@ -62,6 +63,8 @@ class Client:
         retries: how many times a failed attempt (connection error, 502/503/504) is retried.
         backoff: the exponential backoff factor in seconds (sleeps 0, 2b, 4b, 8b, ...);
             a 503's Retry-After header takes precedence.
+        token: the API token sent as `Authorization: Bearer <token>`; default the
+            OPTIMIZER_TOKEN environment variable, else none (a service running open).
     """
 
     def __init__(
@@ -70,6 +73,7 @@ class Client:
         timeout: float = 10.0,
         retries: int = 5,
         backoff: float = 0.5,
+        token: str | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         self.timeout = timeout
@@ -80,6 +84,9 @@ class Client:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers["Accept"] = "application/json, application/problem+json"
+        self.token = token if token is not None else os.environ.get("OPTIMIZER_TOKEN") or None
+        if self.token:
+            self.session.headers["Authorization"] = f"Bearer {self.token}"
 
     def __enter__(self) -> Client:
         return self
@@ -94,9 +101,9 @@ class Client:
     def __repr__(self) -> str:
         return f"Client({self.url!r})"
 
-    def __reduce__(self) -> tuple[type[Client], tuple[str, float, int, float]]:
+    def __reduce__(self) -> tuple[type[Client], tuple[str, float, int, float, str | None]]:
         """Pickled (for a worker process), a Client is its settings: a copy has its own session."""
-        return type(self), (self.url, self.timeout, self.retries, self.backoff)
+        return type(self), (self.url, self.timeout, self.retries, self.backoff, self.token)
 
     # --- studies -------------------------------------------------------------
 

@@ -107,8 +107,11 @@ def claim(conn: Connection, key: Key, holder: str, now: float) -> Replay | None:
         )
     if row.status_code is not None:
         return Replay(row.status_code, row.response)
-    abandoned = holders.is_gone(row.holder) or row.created_at < now - IN_FLIGHT_STALE_AFTER
-    if abandoned and keys.retake_key(conn, *named, row.holder, holder, now):
+    gone = holders.is_gone(row.holder)
+    if (gone or row.created_at < now - IN_FLIGHT_STALE_AFTER) and keys.retake_key(
+            conn, *named, row.holder, holder, now):
+        log.warning("an Idempotency-Key in flight was taken over: its holder (%s) %s",
+                    row.holder, "is gone" if gone else "held it too long")
         return None
     raise KeyInFlight("a request with this Idempotency-Key is still in flight")
 

@@ -46,16 +46,18 @@ def check(binds: Iterable[str]) -> None:
 
 def _token_exists() -> bool:
     """Whether the store holds an unrevoked token; True when the store cannot tell (the
-    service then requires tokens anyway, so nothing is opened)."""
+    service then requires tokens anyway, so nothing is opened; a schema it may not
+    migrate stops its workers with what to do)."""
     from .errors import StoreUnavailable
     from .service import Tokens
     from .store import Store
+    from .store.migrate import SchemaError
 
     settings = config.load()
     store = Store(settings["DATABASE_URL"], migrate_at_start=settings["MIGRATE_AT_START"])
     try:
         return Tokens(store, lambda: 0.0).any_active()
-    except StoreUnavailable:
+    except (StoreUnavailable, SchemaError):
         return True
     finally:
         store.dispose()

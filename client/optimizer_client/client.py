@@ -195,7 +195,15 @@ class Client:
             headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
         attempt = 0
         while True:
-            response = self._send(method, path, json=json, params=params, headers=headers)
+            try:
+                response = self._send(method, path, json=json, params=params, headers=headers)
+            except _CutOff as cut:  # the server died while answering: ask again, same key
+                if attempt >= self.retries:
+                    raise UnavailableError(f"answers from {self.url} kept being cut off: "
+                                           f"{cut.__cause__}") from cut.__cause__
+                time.sleep(self.backoff * 2**attempt)
+                attempt += 1
+                continue
             if response.status_code < 400:
                 return response.json() if response.content else None
             error = error_from_response(response)
@@ -212,10 +220,17 @@ class Client:
             return self.session.request(method, self.url + path, timeout=self.timeout, **kwargs)
         except requests.exceptions.InvalidJSONError as exc:  # NaN or infinity: JSON has neither
             raise BadRequestError(f"the request body is not valid JSON: {exc}") from exc
+        except requests.exceptions.ChunkedEncodingError as exc:  # headers came, then no body
+            raise _CutOff() from exc
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise UnavailableError(
                 f"cannot reach {self.url} after {self.retries} retries: {exc}"
             ) from exc
+
+
+class _CutOff(Exception):
+    """An answer broke off after its headers (its worker was killed, say): urllib3 does not
+    retry those, the client does."""
 
 
 def _is_in_flight(problem: dict[str, Any] | None) -> bool:

@@ -6,7 +6,7 @@
   the service runs open, and the request acts as the admin of owner `default`
   (everything is visible, as before tokens existed). `optimizer-api serve` and the
   gunicorn configuration refuse to start open on an address other hosts reach
-  (cli_admin.refuse_open_bind), unless OPTIMIZER_AUTH=off says so.
+  (guard.py), unless OPTIMIZER_AUTH=off says so.
 - A token that is given is always checked, open or not: a wrong one is a 401.
 
 Other paths (health, the contract, pages) are public; their data comes from /v1/.

@@ -8,6 +8,14 @@ RUN pip install --no-cache-dir build==1.2.2 \
     && python -m build --wheel --outdir /wheels
 
 # Runtime stage: the service and its dependencies only, as an unprivileged user.
+# It listens on 0.0.0.0, so it refuses to start until an API token exists (or
+# OPTIMIZER_AUTH=off says to serve open). Create the first admin token once, on the same
+# store; it is printed once, only its hash is kept:
+#   docker run --rm -v optimizer-data:/data optimizer-api \
+#       optimizer-api token create --owner admin --role admin
+# (with PostgreSQL, pass the same -e OPTIMIZER_DB_URL=... instead of the volume). The
+# schema is migrated at start (OPTIMIZER_MIGRATE_AT_START=false: run `optimizer-api
+# migrate` as a release step instead).
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -17,6 +17,7 @@ import time
 import numpy as np
 from sqlalchemy import insert
 
+from optimizer_api.domain import DEFAULT_OWNER, Owner
 from optimizer_api.service import Service
 from optimizer_api.space import Space
 from optimizer_api.store import Store, tables
@@ -37,9 +38,9 @@ STEPS = 10
 def seed(url: str, n: int, name: str, curves: float = 0.2, seed_: int = 0) -> int:
     """Create study `name` with `n` trials; its id."""
     store = Store(url)
-    store.create_schema()
+    store.prepare()
     view, _ = Service(store).create_study(
-        {"name": name, "space": SPACE, "direction": "minimize", "seed": seed_,
+        Owner(DEFAULT_OWNER), {"name": name, "space": SPACE, "direction": "minimize", "seed": seed_,
          "early_stopping": {"rule": "median"}, "algorithm": {"name": "random"}}
     )
     sid = view.study.id

@@ -17,9 +17,9 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the app: settings, the store (schema created if absent), service and routes."""
+    """Build the app: settings, the store (schema migrated or checked), service and routes."""
     from . import api, web
-    from .service import Service
+    from .service import Quotas, Service
     from .store import Store
 
     app = Flask(__name__)
@@ -29,10 +29,12 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["DATABASE_URL"],
         busy_timeout_ms=app.config["BUSY_TIMEOUT_MS"],
         sqlite_synchronous=app.config["SQLITE_SYNCHRONOUS"],
+        migrate_at_start=app.config["MIGRATE_AT_START"],
     )
-    store.try_create_schema()
+    store.try_prepare()
     store.dispose()  # no connection may outlive a fork: each process opens its own
-    app.extensions["optimizer"] = Service(store, answer=api.answer)
+    quotas = Quotas.from_config(app.config)
+    app.extensions["optimizer"] = Service(store, answer=api.answer, quotas=quotas)
     api.init_app(app)
     web.init_app(app)
     return app

@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from . import config
+from . import admin, config
 
 APP = "optimizer_api.wsgi:app"
 
@@ -27,9 +27,12 @@ def main(argv: list[str] | None = None) -> None:
                        help="SQLAlchemy URL: sqlite:////path/file.db or "
                             "postgresql+psycopg://user@host/db (default: OPTIMIZER_DB_URL, "
                             f"else ./{config.DEFAULT_SQLITE_PATH})")
+    admin.add_commands(commands)
     args = parser.parse_args(argv)
     if args.command == "serve":
         _serve(args)
+    elif args.command in admin.COMMANDS:
+        admin.run(args)
 
 
 def gunicorn_argv(bind: str, workers: int | None = None, app: str = APP) -> list[str]:
@@ -44,12 +47,18 @@ def gunicorn_argv(bind: str, workers: int | None = None, app: str = APP) -> list
 def _serve(args: argparse.Namespace) -> None:
     from sqlalchemy.engine import make_url
 
+    from . import guard
+
     if args.database_url:
         os.environ["OPTIMIZER_DB_URL"] = args.database_url
     url = config.default_database_url()
     os.environ["OPTIMIZER_DB_URL"] = url
     shown = make_url(url).render_as_string(hide_password=True)
     bind = config.bind_address(args.host, args.port)
+    try:
+        guard.check([bind])  # gunicorn checks again, for those who start it directly
+    except guard.RefusedToStart as exc:
+        sys.exit(str(exc))
     print(f"optimizer-api: storing studies in {shown}", flush=True)
     print(f"optimizer-api: serving on {_as_url(bind)}", flush=True)
     argv = gunicorn_argv(bind, args.workers)

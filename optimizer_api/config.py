@@ -6,6 +6,7 @@ Every OPTIMIZER_* variable is read here: the app's settings (`load`) and the ser
 
 from __future__ import annotations
 
+import ipaddress
 import multiprocessing
 import os
 import re
@@ -36,9 +37,68 @@ def load(overrides: dict | None = None) -> dict:
         # FULL (default): every stored result survives power loss; NORMAL trades that
         # for speed where fsync is slow (see store/engine.py).
         "SQLITE_SYNCHRONOUS": os.environ.get("OPTIMIZER_SQLITE_SYNCHRONOUS", "FULL").upper(),
+        # true: each process brings the schema up to date at start (under a lock, so
+        # replicas may start together); false: it refuses an old schema, and
+        # `optimizer-api migrate` is a step of the release.
+        "MIGRATE_AT_START": flag("OPTIMIZER_MIGRATE_AT_START", True),
+        # auto: a token is required once one exists (see api/auth.py); on: always;
+        # off: never (a request without a token acts as the admin of owner `default`).
+        "AUTH": auth_mode(),
+        # Quotas per owner (service/quotas.py); over one is a 422 or a 429 naming it.
+        "MAX_RUNNING_TRIALS_PER_STUDY": _int("OPTIMIZER_MAX_RUNNING_TRIALS_PER_STUDY", 1000),
+        "MAX_SUGGEST_COUNT": _int("OPTIMIZER_MAX_SUGGEST_COUNT", 100),
+        "MAX_STUDIES_PER_OWNER": _int("OPTIMIZER_MAX_STUDIES_PER_OWNER", 1000),
     }
     config.update(overrides or {})
     return config
+
+
+AUTH_MODES = ("auto", "on", "off")
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def flag(name: str, default: bool) -> bool:
+    """A boolean variable: 1/true/yes/on or 0/false/no/off."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value not in _TRUE + _FALSE:
+        raise ValueError(f"{name} must be true or false, not {value!r}")
+    return value in _TRUE
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name} must be a positive integer, not {value!r}")
+    return int(value)
+
+
+def auth_mode() -> str:
+    """OPTIMIZER_AUTH: auto (default), on or off."""
+    mode = os.environ.get("OPTIMIZER_AUTH", "").strip().lower() or "auto"
+    if mode not in AUTH_MODES:
+        raise ValueError(f"OPTIMIZER_AUTH must be one of {', '.join(AUTH_MODES)}, not {mode!r}")
+    return mode
+
+
+def is_loopback(bind: str) -> bool:
+    """Whether gunicorn's bind (HOST:PORT, unix:PATH, fd://N) is reachable from this host
+    only: a loopback address, localhost, or a Unix socket."""
+    if bind.startswith("unix:"):
+        return True
+    parts = _HOST_PORT.fullmatch(bind)
+    if parts is None:  # fd://N: whatever it is, we cannot tell
+        return False
+    host = parts["host"].strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name other than localhost may resolve anywhere
+        return False
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Plain data of the domain: studies, trials and their states. No I/O."""
+"""Plain data of the domain: studies, trials and their states, owners and roles. No I/O."""
 
 from __future__ import annotations
 
@@ -26,6 +26,30 @@ class TrialState(enum.StrEnum):
     @property
     def finished(self) -> bool:
         return self is not TrialState.RUNNING
+
+
+class Role(enum.StrEnum):
+    """What a token may do: read (GET only), write (its owner's studies), admin (all)."""
+
+    READ = "read"
+    WRITE = "write"
+    ADMIN = "admin"
+
+
+# Who owns what was made without a token: in open mode, and before owners existed.
+DEFAULT_OWNER = "default"
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whom a use case acts for: what it creates is `name`'s, and it sees `name`'s studies
+    only, or every owner's when `every_owner` (an admin token, or the service open)."""
+
+    name: str
+    every_owner: bool = False
+
+    def sees(self, study_owner: str) -> bool:
+        return self.every_owner or study_owner == self.name
 
 
 # States that count toward max_trials: the trial has, or is producing, a result.
@@ -71,6 +95,7 @@ class Study:
     grid_cursor: int
     sampler_state: dict[str, Any] | None
     created_at: float
+    owner: str
 
     @property
     def direction(self) -> Direction:

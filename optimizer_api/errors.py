@@ -59,3 +59,16 @@ class StoreUnavailable(OptimizerError):
     def __init__(self, detail: str, *, retry_after: int = 1):
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class QuotaExceeded(OptimizerError):
+    """The owner is at one of its quotas (service/quotas.py); `quota` names it."""
+
+    status = 429
+    title = "Quota exceeded"
+
+    def __init__(self, detail: str, *, quota: str, limit: int):
+        super().__init__(detail)
+        self.quota = quota
+        self.limit = limit
+        self.extra = {"quota": quota, "limit": limit}

@@ -23,3 +23,10 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 # gunicorn's control socket lives at one path per user: several instances on one host
 # (replicas, tests) would fight over it, and nothing of ours uses it.
 control_socket_disable = True
+
+
+def on_starting(server):
+    """Refuse to serve open on an address other hosts reach (optimizer_api/guard.py)."""
+    from optimizer_api import guard
+
+    guard.check(server.cfg.bind)  # RefusedToStart is a RuntimeError: gunicorn exits with it

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -89,6 +91,32 @@ def live_server(tmp_path_factory) -> Iterator[str]:
     path = tmp_path_factory.mktemp("live") / "live.db"
     with Gunicorn(sqlite_url(path), workers=4) as server:
         yield server.url
+
+
+@dataclass(frozen=True)
+class Secured:
+    """A live service that requires tokens, and a token per role of owner `tester`."""
+
+    url: str
+    tokens: dict[str, str]
+
+    def auth(self, role: str = "write") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+
+@pytest.fixture(scope="session")
+def secured_server(tmp_path_factory) -> Iterator[Secured]:
+    """gunicorn (2 workers) on a temporary SQLite file with OPTIMIZER_AUTH=on."""
+    from optimizer_api.service import Tokens
+    from optimizer_api.store import Store
+
+    url = sqlite_url(tmp_path_factory.mktemp("secured") / "secured.db")
+    store = Store(url)
+    tokens = Tokens(store, time.time)
+    made = {role: tokens.create("tester", role)[0] for role in ("read", "write", "admin")}
+    store.dispose()
+    with Gunicorn(url, workers=2, env={"OPTIMIZER_AUTH": "on"}) as server:
+        yield Secured(server.url, made)
 
 
 @pytest.fixture

@@ -3,6 +3,9 @@
 #
 #   OPTIMIZER_URL=http://127.0.0.1:8000 ./curl.sh
 #
+# With tokens on (`optimizer-api token create --owner NAME`), set OPTIMIZER_TOKEN: every
+# request then carries it as `Authorization: Bearer <token>`.
+#
 # Creates (or loads) a study, then loops: suggest a trial, "train" it epoch by epoch
 # reporting the loss after each (the service answers should_stop when the trial looks
 # hopeless next to the others), report the final loss; finally prints the best trial.
@@ -17,7 +20,10 @@ WORKER="curl-$(hostname)-$$"
 
 # json EXPR: evaluate a Python expression over the JSON document on stdin, bound to d.
 json() { python3 -S -c "import json, sys; d = json.load(sys.stdin); print($1)"; }
-post() { curl -sSf -X POST "$URL$1" -H 'Content-Type: application/json' -d "$2"; }
+AUTH=()
+[ -n "${OPTIMIZER_TOKEN:-}" ] && AUTH=(-H "Authorization: Bearer $OPTIMIZER_TOKEN")
+get() { curl -sSf ${AUTH[@]+"${AUTH[@]}"} "$URL$1"; }
+post() { curl -sSf -X POST ${AUTH[@]+"${AUTH[@]}"} "$URL$1" -H 'Content-Type: application/json' -d "$2"; }
 
 # The "training job": the loss after epoch $4 for learning rate $1, width $2, activation $3.
 # Replace it with your own command.
@@ -55,4 +61,4 @@ while :; do
     json '"trial", d["trial"]["number"], d["trial"]["state"], d["trial"]["params"], d["trial"]["value"]'
 done
 
-curl -sSf "$URL/v1/studies/$ID/best" | json '"best", d["trial"]["params"], d["trial"]["value"]'
+get "/v1/studies/$ID/best" | json '"best", d["trial"]["params"], d["trial"]["value"]'

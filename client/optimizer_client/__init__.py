@@ -2,10 +2,13 @@
 
 from .client import Client
 from .exceptions import (
+    AuthenticationError,
     BadRequestError,
     ConflictError,
     NotFoundError,
     OptimizerError,
+    PermissionDeniedError,
+    QuotaExceededError,
     UnavailableError,
 )
 from .optimize import TrialPruned
@@ -15,11 +18,14 @@ from .trial import Trial
 __version__ = "0.1.0"
 
 __all__ = [
+    "AuthenticationError",
     "BadRequestError",
     "Client",
     "ConflictError",
     "NotFoundError",
     "OptimizerError",
+    "PermissionDeniedError",
+    "QuotaExceededError",
     "Study",
     "Trial",
     "TrialPruned",

@@ -17,6 +17,7 @@ A sketch of the loop a training job runs::
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from typing import Any
@@ -62,6 +63,8 @@ class Client:
         retries: how many times a failed attempt (connection error, 502/503/504) is retried.
         backoff: the exponential backoff factor in seconds (sleeps 0, 2b, 4b, 8b, ...);
             a 503's Retry-After header takes precedence.
+        token: the API token sent as `Authorization: Bearer <token>`; default the
+            OPTIMIZER_TOKEN environment variable, else none (a service running open).
     """
 
     def __init__(
@@ -70,6 +73,7 @@ class Client:
         timeout: float = 10.0,
         retries: int = 5,
         backoff: float = 0.5,
+        token: str | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         self.timeout = timeout
@@ -80,6 +84,9 @@ class Client:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers["Accept"] = "application/json, application/problem+json"
+        self.token = token if token is not None else os.environ.get("OPTIMIZER_TOKEN") or None
+        if self.token:
+            self.session.headers["Authorization"] = f"Bearer {self.token}"
 
     def __enter__(self) -> Client:
         return self
@@ -94,9 +101,9 @@ class Client:
     def __repr__(self) -> str:
         return f"Client({self.url!r})"
 
-    def __reduce__(self) -> tuple[type[Client], tuple[str, float, int, float]]:
+    def __reduce__(self) -> tuple[type[Client], tuple[str, float, int, float, str | None]]:
         """Pickled (for a worker process), a Client is its settings: a copy has its own session."""
-        return type(self), (self.url, self.timeout, self.retries, self.backoff)
+        return type(self), (self.url, self.timeout, self.retries, self.backoff, self.token)
 
     # --- studies -------------------------------------------------------------
 
@@ -188,7 +195,15 @@ class Client:
             headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
         attempt = 0
         while True:
-            response = self._send(method, path, json=json, params=params, headers=headers)
+            try:
+                response = self._send(method, path, json=json, params=params, headers=headers)
+            except _CutOff as cut:  # the server died while answering: ask again, same key
+                if attempt >= self.retries:
+                    raise UnavailableError(f"answers from {self.url} kept being cut off: "
+                                           f"{cut.__cause__}") from cut.__cause__
+                time.sleep(self.backoff * 2**attempt)
+                attempt += 1
+                continue
             if response.status_code < 400:
                 return response.json() if response.content else None
             error = error_from_response(response)
@@ -205,10 +220,17 @@ class Client:
             return self.session.request(method, self.url + path, timeout=self.timeout, **kwargs)
         except requests.exceptions.InvalidJSONError as exc:  # NaN or infinity: JSON has neither
             raise BadRequestError(f"the request body is not valid JSON: {exc}") from exc
+        except requests.exceptions.ChunkedEncodingError as exc:  # headers came, then no body
+            raise _CutOff() from exc
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise UnavailableError(
                 f"cannot reach {self.url} after {self.retries} retries: {exc}"
             ) from exc
+
+
+class _CutOff(Exception):
+    """An answer broke off after its headers (its worker was killed, say): urllib3 does not
+    retry those, the client does."""
 
 
 def _is_in_flight(problem: dict[str, Any] | None) -> bool:

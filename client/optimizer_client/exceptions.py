@@ -39,6 +39,18 @@ class BadRequestError(OptimizerError):
     """The server rejected the request's content (400, 413, 415, 422)."""
 
 
+class AuthenticationError(OptimizerError):
+    """The service wants a valid token (401): pass `token=` or set OPTIMIZER_TOKEN."""
+
+
+class PermissionDeniedError(OptimizerError):
+    """The token's role may not do this (403), e.g. a read token that writes."""
+
+
+class QuotaExceededError(OptimizerError):
+    """One of the owner's quotas is reached (429); `problem["quota"]` names it."""
+
+
 class NotFoundError(OptimizerError):
     """The study or trial does not exist (404)."""
 
@@ -56,7 +68,10 @@ _BY_STATUS: dict[int, type[OptimizerError]] = {
     413: BadRequestError,
     415: BadRequestError,
     422: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
     404: NotFoundError,
+    429: QuotaExceededError,
     409: ConflictError,
     502: UnavailableError,
     503: UnavailableError,

@@ -14,7 +14,9 @@ log = logging.getLogger(__name__)
 PROBLEM_BASE = "https://optimizer-api.dev/problems/"
 
 
-def problem(status: int, title: str, detail: str, errors=None, headers=None) -> Response:
+def problem(
+    status: int, title: str, detail: str, errors=None, headers=None, extra=None
+) -> Response:
     body = {
         "type": PROBLEM_BASE + title.lower().replace(" ", "-"),
         "title": title,
@@ -23,6 +25,7 @@ def problem(status: int, title: str, detail: str, errors=None, headers=None) -> 
     }
     if errors:
         body["errors"] = errors
+    body.update(extra or {})  # RFC 9457 extension members (a quota's name and limit)
     response = Response(json.dumps(body), status, mimetype="application/problem+json")
     response.headers.update(headers or {})
     return response
@@ -32,7 +35,9 @@ def _domain(exc: OptimizerError) -> Response:
     headers = {}
     if isinstance(exc, StoreUnavailable):
         headers["Retry-After"] = str(exc.retry_after)
-    return problem(exc.status, exc.title, exc.detail, exc.errors, headers)
+    headers.update(getattr(exc, "headers", None) or {})  # WWW-Authenticate of a 401
+    return problem(exc.status, exc.title, exc.detail, exc.errors, headers,
+                   getattr(exc, "extra", None))
 
 
 def _validation(exc: ValidationError) -> Response:

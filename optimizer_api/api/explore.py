@@ -12,7 +12,7 @@ from flask import Blueprint, Response, request
 from ..domain import Trial
 from ..space import Space
 from .schemas import CurvesQuery, SampleQuery, timestamp, trial_json
-from .views import ok, service
+from .views import ok, owner, service
 
 bp = Blueprint("explore", __name__, url_prefix="/v1/studies/<int:study_id>")
 
@@ -20,20 +20,20 @@ bp = Blueprint("explore", __name__, url_prefix="/v1/studies/<int:study_id>")
 @bp.get("/history")
 def history(study_id: int):
     query = SampleQuery().load(request.args.to_dict())
-    found = service().history(study_id, query["limit"])
+    found = service().history(owner(), study_id, query["limit"])
     return ok({"total": found.total, "trials": [_point(t) for t in found.trials]})
 
 
 @bp.get("/curves")
 def curves(study_id: int):
     query = CurvesQuery().load(request.args.to_dict())
-    found = service().curves(study_id, query["limit"])
+    found = service().curves(owner(), study_id, query["limit"])
     return ok({"total": found.total, "trials": [trial_json(t) for t in found.trials]})
 
 
 @bp.get("/importance")
 def importance(study_id: int):
-    report = service().importance(study_id)
+    report = service().importance(owner(), study_id)
     return ok({
         "importances": report.importances,
         "method": report.method,
@@ -50,7 +50,7 @@ def wants_csv() -> bool:
 
 def csv_export(study_id: int, query: dict) -> Response:
     """Every matching trial, one row each, streamed a page at a time."""
-    space, found = service().export(study_id, query["state"], query["params"])
+    space, found = service().export(owner(), study_id, query["state"], query["params"])
     name = f"study-{study_id}-trials.csv"
     return Response(_rows(space, found), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

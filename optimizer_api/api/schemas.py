@@ -200,6 +200,7 @@ def study_json(view: StudyView) -> dict[str, Any]:
     s, d = view.study, view.study.definition
     return {
         "id": s.id,
+        "owner": s.owner,
         **{k: d.get(k) for k in _DEFINITION_FIELDS},
         "created_at": timestamp(s.created_at),
         "status": view.status,

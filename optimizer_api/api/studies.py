@@ -6,7 +6,7 @@ from flask import Blueprint, Response, request
 
 from .body import load
 from .schemas import StudiesQuery, StudyCreate, study_json
-from .views import idempotency_key, ok, reply, service
+from .views import idempotency_key, ok, owner, reply, service
 
 bp = Blueprint("studies", __name__, url_prefix="/v1/studies")
 
@@ -15,21 +15,22 @@ bp = Blueprint("studies", __name__, url_prefix="/v1/studies")
 def create_study():
     key = idempotency_key()
     spec = load(StudyCreate())
-    return reply(service().create_study(spec, key))
+    return reply(service().create_study(owner(), spec, key))
 
 
 @bp.get("")
 def list_studies():
     query = StudiesQuery().load(request.args.to_dict())
-    return ok({"studies": [study_json(v) for v in service().list_studies(query["name"])]})
+    found = service().list_studies(owner(), query["name"])
+    return ok({"studies": [study_json(v) for v in found]})
 
 
 @bp.get("/<int:study_id>")
 def get_study(study_id: int):
-    return ok(study_json(service().get_study(study_id)))
+    return ok(study_json(service().get_study(owner(), study_id)))
 
 
 @bp.delete("/<int:study_id>")
 def delete_study(study_id: int):
-    service().delete_study(study_id)
+    service().delete_study(owner(), study_id)
     return Response(status=204)

@@ -7,7 +7,7 @@ from flask import Blueprint, request
 from .body import load
 from .explore import csv_export, wants_csv
 from .schemas import HeartbeatIn, ObserveIn, SuggestIn, TrialsQuery, trial_json
-from .views import idempotency_key, ok, reply, service
+from .views import idempotency_key, ok, owner, reply, service
 
 bp = Blueprint("trials", __name__, url_prefix="/v1/studies/<int:study_id>")
 
@@ -16,20 +16,20 @@ bp = Blueprint("trials", __name__, url_prefix="/v1/studies/<int:study_id>")
 def suggest(study_id: int):
     key = idempotency_key()
     args = load(SuggestIn())
-    return reply(service().suggest(study_id, args["count"], args["worker_id"], key))
+    return reply(service().suggest(owner(), study_id, args["count"], args["worker_id"], key))
 
 
 @bp.post("/observe")
 def observe(study_id: int):
     key = idempotency_key()
-    return reply(service().observe(study_id, load(ObserveIn()), key))
+    return reply(service().observe(owner(), study_id, load(ObserveIn()), key))
 
 
 @bp.post("/trials/<int:trial_id>/heartbeat")
 def heartbeat(study_id: int, trial_id: int):
     key = idempotency_key()
     load(HeartbeatIn())
-    return reply(service().heartbeat(study_id, trial_id, key))
+    return reply(service().heartbeat(owner(), study_id, trial_id, key))
 
 
 @bp.get("/trials")
@@ -39,17 +39,17 @@ def list_trials(study_id: int):
     query = TrialsQuery().load(args)
     if wants_csv():
         return csv_export(study_id, query)
-    found, total = service().trials(study_id, query["state"], query["limit"], query["offset"],
-                                    query["sort"], query["params"])
+    found, total = service().trials(owner(), study_id, query["state"], query["limit"],
+                                    query["offset"], query["sort"], query["params"])
     return ok({"trials": [trial_json(t) for t in found], "total": total})
 
 
 @bp.get("/trials/<int:trial_id>")
 def get_trial(study_id: int, trial_id: int):
-    return ok(trial_json(service().trial(study_id, trial_id)))
+    return ok(trial_json(service().trial(owner(), study_id, trial_id)))
 
 
 @bp.get("/best")
 def best(study_id: int):
-    trial = service().best(study_id)
+    trial = service().best(owner(), study_id)
     return ok({"trial": trial_json(trial) if trial else None})

@@ -1,4 +1,4 @@
-"""What every view shares: the service, JSON answers, the Idempotency-Key header."""
+"""What every view shares: the service, the owner, JSON answers, the Idempotency-Key."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask import Response, current_app, json, request
 
 from ..errors import InvalidRequest
 from ..service import Key, Replay, Service, idempotency
+from .auth import owner
 from .render import answer
 
 HEADER = "Idempotency-Key"
@@ -32,7 +33,7 @@ def reply(result: Any) -> Response:
 
 
 def idempotency_key() -> Key | None:
-    """The request's Idempotency-Key, scoped to its method and path, or None."""
+    """The request's Idempotency-Key, scoped to its owner, method and path, or None."""
     key = request.headers.get(HEADER)
     if key is None:
         return None
@@ -42,4 +43,5 @@ def idempotency_key() -> Key | None:
             errors={HEADER: ["must be 1 to 255 characters"]},
         )
     body = request.get_data(cache=True)
-    return Key(f"{request.method} {request.path}", key, idempotency.fingerprint(body))
+    scope = f"{request.method} {request.path}"
+    return Key(owner().name, scope, key, idempotency.fingerprint(body))

@@ -4,6 +4,9 @@ Each public method of `Service` reads what it needs from the store and writes ba
 one transaction, so any worker of any replica can serve any request. The work inside a
 transaction lives beside it: suggest.py, observe.py, status.py, studies.py, and
 idempotency.py for Idempotency-Keys. Methods take typed inputs and return data.
+
+Every use case on studies acts for an `Owner`, decided at the API's edge: it creates
+studies for that owner, and a study the owner may not see is not found (NotFound).
 """
 
 from __future__ import annotations
@@ -14,15 +17,17 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..analysis import ImportanceReport
-from ..domain import Study, StudyView, Trial, TrialState
+from ..domain import Owner, Study, StudyView, Trial, TrialState
 from ..errors import AlreadyExists, Conflict, NotFound
 from ..space import Space
 from ..store import Store, reads, sql
 from . import definition, explore, idempotency, observe, studies, suggest
 from .idempotency import Key, Replay
 from .observe import External, Failed, Final, Intermediate, Observation, Pruned
+from .quotas import Quotas
 from .status import Counts, exhausted_reason, status
 from .studies import Created
+from .tokens import Tokens
 
 RUNNING = TrialState.RUNNING
 # How a use case's result goes over the wire: (HTTP status, JSON-able body). Given by the
@@ -31,7 +36,7 @@ Answer = Callable[[Any], tuple[int, Any]]
 
 __all__ = [
     "Created", "External", "Failed", "Final", "Intermediate", "Key", "Observation",
-    "Observed", "Pruned", "Replay", "Service", "Suggested",
+    "Observed", "Owner", "Pruned", "Quotas", "Replay", "Service", "Suggested", "Tokens",
 ]
 
 
@@ -52,61 +57,76 @@ class Observed:
 
 class Service:
     def __init__(
-        self, store: Store, clock: Callable[[], float] = time.time, answer: Answer | None = None
+        self, store: Store, clock: Callable[[], float] = time.time, answer: Answer | None = None,
+        quotas: Quotas = Quotas(),  # noqa: B008 - frozen
     ):
         self.store = store
         self.clock = clock
         self.answer = answer
+        self.quotas = quotas
+        self.tokens = Tokens(store, clock)
 
     # -- studies ---------------------------------------------------------------------
-    def create_study(self, spec: Mapping[str, Any], key: Key | None = None) -> Created | Replay:
-        """Create a study, or return the one of that name if its definition is the same.
+    def create_study(
+        self, owner: Owner, spec: Mapping[str, Any], key: Key | None = None
+    ) -> Created | Replay:
+        """Create a study of `owner`, or return the owner's study of that name if its
+        definition is the same.
 
         Raises:
-            Conflict: a study of that name exists with another definition.
+            Conflict: the owner has a study of that name with another definition.
+            QuotaExceeded: the owner has as many studies as allowed.
         """
         canon = definition.canonical(spec)
+        new = studies.New(owner.name, canon, dict(spec), self.quotas)
         for _ in range(2):  # a concurrent create of the same name may win the insert
             try:
-                return self._write(key, studies.create, canon, dict(spec), self.clock())
+                return self._write(key, studies.create, new, self.clock())
             except AlreadyExists:
                 continue
         raise Conflict(f"study {canon['name']!r} is being created concurrently; retry")
 
-    def get_study(self, study_id: int) -> StudyView:
+    def get_study(self, owner: Owner, study_id: int) -> StudyView:
         with self.store.read() as conn:
-            return studies.view(conn, self._study(conn, study_id), self.clock())
+            return studies.view(conn, self._study(conn, owner, study_id), self.clock())
 
-    def list_studies(self, name: str | None = None) -> list[StudyView]:
+    def list_studies(self, owner: Owner, name: str | None = None) -> list[StudyView]:
+        """The studies `owner` sees (of that name if given), by id."""
         now = self.clock()
+        mine = None if owner.every_owner else owner.name
         with self.store.read() as conn:
-            found = [sql.find_study(conn, name)] if name is not None else sql.list_studies(conn)
-            return [studies.view(conn, s, now) for s in found if s is not None]
+            return [studies.view(conn, s, now) for s in sql.list_studies(conn, mine, name)]
 
-    def delete_study(self, study_id: int) -> None:
+    def delete_study(self, owner: Owner, study_id: int) -> None:
         def _delete(conn):
-            if not (_is_id(study_id) and sql.delete_study(conn, study_id)):
-                raise NotFound(f"no study with id {study_id}")
+            self._study(conn, owner, study_id, lock=True)
+            sql.delete_study(conn, study_id)
 
         self.store.run_write(_delete)
 
     # -- suggest ---------------------------------------------------------------------
     def suggest(
-        self, study_id: int, count: int = 1, worker_id: str | None = None,
+        self, owner: Owner, study_id: int, count: int = 1, worker_id: str | None = None,
         key: Key | None = None,
     ) -> Suggested | Replay:
-        """Up to `count` trials to run; a worker_id's running trials come back first."""
-        space, pre = self._precompute(study_id, count, worker_id)
-        return self._write(key, self._suggest, study_id, count, worker_id, space, pre)
+        """Up to `count` trials to run; a worker_id's running trials come back first.
+
+        Raises:
+            InvalidRequest: `count` is over its quota.
+            QuotaExceeded: new trials are needed and the study runs as many as allowed.
+        """
+        self.quotas.check_count(count)
+        space, pre = self._precompute(owner, study_id, count, worker_id)
+        return self._write(key, self._suggest, owner, study_id, count, worker_id, space, pre)
 
     def _precompute(
-        self, study_id: int, count: int, worker_id
+        self, owner: Owner, study_id: int, count: int, worker_id
     ) -> tuple[Space, suggest.Precomputed | None]:
         """The study's space, and an expensive proposal made outside the write lock if new
         trials may be needed."""
         now = self.clock()
         with self.store.read() as conn:
-            study = self._study(conn, study_id)
+            study = self._study(conn, owner, study_id)
             space = Space.from_dict(study.definition["space"])
             if worker_id is not None:
                 count -= len(sql.running_of_worker(conn, study_id, worker_id, now))
@@ -115,11 +135,11 @@ class Service:
                 return space, None
             return space, suggest.precompute(conn, study, space, count, now)
 
-    def _suggest(self, conn, study_id, count, worker_id, space: Space, pre) -> Suggested:
+    def _suggest(self, conn, owner, study_id, count, worker_id, space, pre) -> Suggested:
         # Everything here runs under the study's write lock: no read backs, and the trials
         # are counted once, only if a criterion needs them.
         now = self.clock()
-        study = self._study(conn, study_id, lock=True)
+        study = self._study(conn, owner, study_id, lock=True)
         sql.expire_lapsed(conn, study_id, now)
         trials: list[Trial] = []
         lease = now + study.lease_seconds
@@ -129,8 +149,11 @@ class Service:
                 trials.append(replace(t, lease_expires_at=lease))
         counts = Counts(conn, study_id, now)
         if count > len(trials) and exhausted_reason(conn, study, space, counts, now) is None:
+            # A worker's own trials come back whatever the quota; new ones fit in it.
+            room = self.quotas.room_for_running(study_id, counts()["running"], not trials)
+            need = min(count - len(trials), room)
             new, study = suggest.new_trials(
-                conn, study, space, counts, count - len(trials), worker_id, now, pre
+                conn, study, space, counts, need, worker_id, now, pre
             )
             counts.add_running(len(new))
             trials += new
@@ -139,15 +162,15 @@ class Service:
 
     # -- observe ---------------------------------------------------------------------
     def observe(
-        self, study_id: int, obs: Observation, key: Key | None = None
+        self, owner: Owner, study_id: int, obs: Observation, key: Key | None = None
     ) -> Observed | Replay:
         """Record a report: a final or intermediate value, a failure, a pruning, or a
         result for params the user chose."""
-        return self._write(key, self._observe, study_id, obs)
+        return self._write(key, self._observe, owner, study_id, obs)
 
-    def _observe(self, conn, study_id: int, obs: Observation) -> Observed:
+    def _observe(self, conn, owner: Owner, study_id: int, obs: Observation) -> Observed:
         now = self.clock()
-        study = self._study(conn, study_id, lock=isinstance(obs, External))
+        study = self._study(conn, owner, study_id, lock=isinstance(obs, External))
         space = Space.from_dict(study.definition["space"])
         should_stop = False
         if isinstance(obs, External):
@@ -162,12 +185,14 @@ class Service:
         state, reason = status(conn, study, space, Counts(conn, study_id, now), now)
         return Observed(trial, should_stop, state, reason)
 
-    def heartbeat(self, study_id: int, trial_id: int, key: Key | None = None) -> Trial | Replay:
+    def heartbeat(
+        self, owner: Owner, study_id: int, trial_id: int, key: Key | None = None
+    ) -> Trial | Replay:
         """Renew a running trial's lease; Conflict once it has ended or expired."""
 
         def _beat(conn):
             now = self.clock()
-            study = self._study(conn, study_id)
+            study = self._study(conn, owner, study_id)
             trial = self._trial(conn, study_id, trial_id, now, lock=True)
             if trial.state is not RUNNING:
                 raise Conflict(f"trial {trial_id} is {trial.state.value}: no lease to renew")
@@ -178,26 +203,26 @@ class Service:
 
     # -- reads -----------------------------------------------------------------------
     def trials(
-        self, study_id: int, states: Sequence[str] | None = None, limit: int = 1000,
+        self, owner: Owner, study_id: int, states: Sequence[str] | None = None, limit: int = 1000,
         offset: int = 0, sort: str = "number", params: Mapping[str, Any] | None = None,
     ) -> tuple[list[Trial], int]:
         """A page of trials, sorted, filtered by state and by ranges of params (see
         explore.param_filters), and how many match in all."""
         now = self.clock()
         with self.store.read() as conn:
-            study = self._study(conn, study_id)
+            study = self._study(conn, owner, study_id)
             filters = explore.param_filters(Space.from_dict(study.definition["space"]), params)
             return reads.page(conn, study_id, now, states=states, filters=filters, sort=sort,
                               limit=limit, offset=offset)
 
     def export(
-        self, study_id: int, states: Sequence[str] | None = None,
+        self, owner: Owner, study_id: int, states: Sequence[str] | None = None,
         params: Mapping[str, Any] | None = None, page_size: int = 1000,
     ) -> tuple[Space, Iterator[Trial]]:
         """The study's space, and its matching trials by number, read a page at a time
         (checked now: a bad filter or an unknown study raises before anything is sent)."""
         with self.store.read() as conn:
-            space = Space.from_dict(self._study(conn, study_id).definition["space"])
+            space = Space.from_dict(self._study(conn, owner, study_id).definition["space"])
         filters = explore.param_filters(space, params)
 
         def walk() -> Iterator[Trial]:
@@ -213,42 +238,37 @@ class Service:
 
         return space, walk()
 
-    def history(self, study_id: int, limit: int = 2000) -> explore.Sampled:
+    def history(self, owner: Owner, study_id: int, limit: int = 2000) -> explore.Sampled:
         """At most `limit` finished trials, chosen for charts (explore.history)."""
         with self.store.read() as conn:
-            return explore.history(conn, self._study(conn, study_id), self.clock(), limit)
+            study = self._study(conn, owner, study_id)
+            return explore.history(conn, study, self.clock(), limit)
 
-    def importance(self, study_id: int) -> ImportanceReport:
+    def importance(self, owner: Owner, study_id: int) -> ImportanceReport:
         """Each parameter's share of what sets the best trials apart (explore.importance)."""
         with self.store.read() as conn:
-            return explore.importance(conn, self._study(conn, study_id))
+            return explore.importance(conn, self._study(conn, owner, study_id))
 
-    def curves(self, study_id: int, limit: int = 100) -> explore.Sampled:
+    def curves(self, owner: Owner, study_id: int, limit: int = 100) -> explore.Sampled:
         """At most `limit` trials with their intermediate values (explore.curves)."""
         with self.store.read() as conn:
-            return explore.curves(conn, self._study(conn, study_id), self.clock(), limit)
+            study = self._study(conn, owner, study_id)
+            return explore.curves(conn, study, self.clock(), limit)
 
-    def trial(self, study_id: int, trial_id: int) -> Trial:
+    def trial(self, owner: Owner, study_id: int, trial_id: int) -> Trial:
         with self.store.read() as conn:
-            self._study(conn, study_id)
+            self._study(conn, owner, study_id)
             return self._trial(conn, study_id, trial_id, self.clock())
 
-    def best(self, study_id: int) -> Trial | None:
+    def best(self, owner: Owner, study_id: int) -> Trial | None:
         with self.store.read() as conn:
-            return sql.best_trial(conn, study_id, self._study(conn, study_id).direction)
+            direction = self._study(conn, owner, study_id).direction
+            return sql.best_trial(conn, study_id, direction)
 
     def ready(self) -> None:
         self.store.ping()
 
     # -- idempotency keys ------------------------------------------------------------
-    def claim_key(self, key: Key) -> Replay | None:
-        """Claim an Idempotency-Key (see idempotency.claim) in a transaction of its own."""
-        return self.store.run_write(idempotency.claim, key, self.clock(), durable=False)
-
-    def release_key(self, key: Key) -> None:
-        """Forget an in-flight key whose request failed, so that a retry runs again."""
-        self.store.run_write(idempotency.release, key, durable=False)
-
     def _write(self, key: Key | None, fn: Callable, *args):
         """fn(conn, *args) in a write transaction; with a key, its answer is stored in the
         same transaction, and a request that already ran gets its stored answer back."""
@@ -256,24 +276,14 @@ class Service:
             return self.store.run_write(fn, *args)
         if self.answer is None:
             raise TypeError("this Service was built without an answer renderer: no keys")
-        replay = self.claim_key(key)
-        if replay is not None:
-            return replay
-        try:
-            return self.store.run_write(self._keyed, key, fn, *args)
-        except BaseException:
-            self.release_key(key)  # nothing was committed: a retry may run again
-            raise
-
-    def _keyed(self, conn, key: Key, fn: Callable, *args):
-        result = fn(conn, *args)
-        idempotency.finish(conn, key, self.answer(result), self.clock())
-        return result
+        return idempotency.run(self.store, key, self.clock, self.answer, fn, *args)
 
     # -- helpers ---------------------------------------------------------------------
-    def _study(self, conn, study_id: int, lock: bool = False) -> Study:
+    def _study(self, conn, owner: Owner, study_id: int, lock: bool = False) -> Study:
+        """The study, if `owner` may see it; another owner's is not found, like a missing
+        one, so that its existence is not disclosed."""
         study = sql.get_study(conn, study_id, lock=lock) if _is_id(study_id) else None
-        if study is None:
+        if study is None or not owner.sees(study.owner):
             raise NotFound(f"no study with id {study_id}")
         return study
 

@@ -12,6 +12,7 @@ from ..errors import Conflict
 from ..space import Space
 from ..store import reads, sql
 from . import definition
+from .quotas import Quotas
 from .status import Counts, status
 
 
@@ -22,19 +23,33 @@ class Created(NamedTuple):
     created: bool
 
 
-def create(conn: Connection, canon: dict, given: dict, now: float) -> Created:
-    """Insert the study of canonical definition `canon`, or load it if it exists.
+class New(NamedTuple):
+    """A study to create: its owner, canonical and given definitions, and the quotas."""
+
+    owner: str
+    canon: dict
+    given: dict
+    quotas: Quotas
+
+
+def create(conn: Connection, new: New, now: float) -> Created:
+    """Insert the owner's study of canonical definition `new.canon`, or load the owner's
+    study of that name if it exists.
 
     Raises:
-        Conflict: a study of that name exists with another definition.
+        Conflict: the owner has a study of that name with another definition.
+        QuotaExceeded: the study is new and the owner has as many as allowed.
         AlreadyExists: a concurrent create inserted the name first (retry the transaction).
     """
-    study = sql.find_study(conn, canon["name"])
+    canon = new.canon
+    study = sql.find_study(conn, new.owner, canon["name"])
     created = study is None
     if study is None:
+        new.quotas.check_studies(new.owner, sql.count_studies(conn, new.owner))
         seed = canon["seed"] if canon["seed"] is not None else secrets.randbits(63)
-        stored = {**canon, definition.GIVEN: given}
-        study = sql.get_study(conn, sql.insert_study(conn, canon["name"], stored, seed, now))
+        stored = {**canon, definition.GIVEN: new.given}
+        study_id = sql.insert_study(conn, new.owner, canon["name"], stored, seed, now)
+        study = sql.get_study(conn, study_id)
     elif not definition.same(study.definition, canon):
         raise Conflict(
             f"a study named {canon['name']!r} exists with another definition",

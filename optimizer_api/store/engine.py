@@ -16,25 +16,27 @@ import os
 import time
 from collections.abc import Iterator
 
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ..errors import StoreUnavailable
-from . import tables
+from . import migrate
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
 # PostgreSQL error codes worth retrying: serialization failure, deadlock.
 _RETRYABLE_PG = {"40001", "40P01"}
+_SCHEMA_LOCK = 74023519  # the PostgreSQL advisory lock of schema changes
 
 
 class Store:
     """Owns the engine of one process (made lazily, and again after a fork)."""
 
     def __init__(
-        self, url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, sqlite_synchronous="FULL"
+        self, url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, sqlite_synchronous="FULL",
+        migrate_at_start: bool = True,
     ):
         self.url = make_url(url)
         self.busy_timeout_ms = busy_timeout_ms
@@ -44,6 +46,8 @@ class Store:
         # WAL): fsync at checkpoints only; never corrupts the file, but the last commits
         # may be lost on power loss or an OS crash. Faster when fsync is slow.
         self.sqlite_synchronous = sqlite_synchronous
+        # True: the first use runs the missing migrations; False: it only checks for them.
+        self.migrate_at_start = migrate_at_start
         self._schema_ready = False
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self._engine: Engine | None = None
@@ -91,8 +95,9 @@ class Store:
 
     # -- transactions ----------------------------------------------------------------
     @contextlib.contextmanager
-    def read(self) -> Iterator[Connection]:
-        self._ensure_schema()
+    def read(self, ensure_schema: bool = True) -> Iterator[Connection]:
+        if ensure_schema:
+            self._ensure_schema()
         with self._translate(), self.engine.connect() as conn, conn.begin():
             yield conn
 
@@ -169,43 +174,56 @@ class Store:
             raise
 
     # -- schema ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def schema_write(self) -> Iterator[Connection]:
+        """A write transaction for schema changes, one at a time across replicas.
+
+        PostgreSQL: an advisory lock held to the commit. SQLite: the writer file lock and
+        BEGIN IMMEDIATE, with foreign keys off (a migration may rebuild a table that others
+        reference; the keys are checked before the commit).
+        """
+        with self._translate(), self.engine.connect() as conn:
+            if not self.is_sqlite:
+                with conn.begin():
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})")
+                    yield conn
+                return
+            raw = conn.connection.dbapi_connection
+            raw.execute("PRAGMA foreign_keys=OFF")  # a no-op inside a transaction
+            try:
+                conn = conn.execution_options(sqlite_begin="BEGIN IMMEDIATE")
+                with self._writer_lock(), conn.begin():
+                    yield conn
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"a migration broke foreign keys: {broken[:5]}")
+            finally:
+                raw.execute("PRAGMA foreign_keys=ON")
+
     def _ensure_schema(self) -> None:
         if not self._schema_ready:
-            self.create_schema()
+            self.prepare()
 
-    def try_create_schema(self) -> bool:
-        """Create the schema now if the store answers; otherwise on first use. True if done."""
+    def try_prepare(self) -> bool:
+        """prepare() now if the store answers; otherwise on first use. True if done."""
         try:
-            self.create_schema()
+            self.prepare()
         except StoreUnavailable as exc:
             log.warning("store not reachable at start (%s); will retry on first request", exc)
         return self._schema_ready
 
-    def create_schema(self) -> None:
-        """Create the tables if absent and check the schema version (safe to race)."""
-        self._schema_ready = True  # set first: write() below must not recurse
-        try:
-            self._create_schema()
-        except BaseException:
-            self._schema_ready = False
-            raise
+    def prepare(self) -> None:
+        """Bring the schema to this release's (migrate_at_start) or check that it is.
 
-    def _create_schema(self) -> None:
-        with self.write() as conn:
-            if not self.is_sqlite:  # several replicas may start at once
-                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(74023519)")
-            tables.metadata.create_all(conn, checkfirst=True)
-            for table in tables.metadata.sorted_tables:  # indexes added since a table was made
-                for index in table.indexes:
-                    index.create(conn, checkfirst=True)
-            version = conn.execute(select(tables.schema_version.c.version)).scalar()
-            if version is None:
-                conn.execute(insert(tables.schema_version).values(version=tables.SCHEMA_VERSION))
-            elif version > tables.SCHEMA_VERSION:
-                raise RuntimeError(
-                    f"the database has schema version {version}, newer than this "
-                    f"service's {tables.SCHEMA_VERSION}: upgrade the service"
-                )
+        Raises:
+            migrate.SchemaError: the schema is behind and may not be migrated here, or
+                it is newer than this release.
+        """
+        if self.migrate_at_start:
+            migrate.upgrade(self)
+        else:
+            migrate.check(self)
+        self._schema_ready = True
 
     def ping(self) -> None:
         """Raise StoreUnavailable unless the store answers a query."""

@@ -1,77 +1,84 @@
-"""Queries on Idempotency-Key records (the protocol: optimizer_api/service/idempotency.py)."""
+"""Queries on Idempotency-Key records (the protocol: optimizer_api/service/idempotency.py).
+
+A record is named by (owner, scope, key): an owner's key never meets another's.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .tables import idempotency_keys
+from .tables import idempotency_keys as keys
 
 
-def _insert_ignoring_conflict(conn: Connection, table, **values):
+def _insert_ignoring_conflict(conn: Connection, table, **values) -> bool:
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(table).values(**values).on_conflict_do_nothing()
     # rowcount is not reliable here on every driver: RETURNING says whether a row went in.
     return conn.execute(statement.returning(*table.primary_key.columns)).first() is not None
 
 
-def claim_key(conn: Connection, scope: str, key: str, fingerprint: str, now: float):
-    """Insert the key as in flight; return None if new, else the existing row."""
+def _named(owner: str, scope: str, key: str) -> list:
+    return [keys.c.owner == owner, keys.c.scope == scope, keys.c.key == key]
+
+
+def claim_key(
+    conn: Connection, owner: str, scope: str, key: str, fingerprint: str, holder: str,
+    now: float,
+):
+    """Insert the key as in flight, held by `holder`; None if new, else the existing row."""
     inserted = _insert_ignoring_conflict(
-        conn, idempotency_keys, scope=scope, key=key, fingerprint=fingerprint, created_at=now
+        conn, keys, owner=owner, scope=scope, key=key, fingerprint=fingerprint,
+        holder=holder, created_at=now,
     )
     if inserted:
         return None
-    return conn.execute(
-        select(idempotency_keys).where(
-            idempotency_keys.c.scope == scope, idempotency_keys.c.key == key
-        )
-    ).first()
+    return conn.execute(select(keys).where(*_named(owner, scope, key))).first()
 
 
-def retake_key(conn: Connection, scope: str, key: str, now: float, stale_before: float) -> bool:
-    """Take over an in-flight key whose holder died; True when taken."""
+def retake_key(
+    conn: Connection, owner: str, scope: str, key: str, was: str | None, holder: str,
+    now: float,
+) -> bool:
+    """Take over an in-flight key from holder `was`; True when taken (nobody else did)."""
+    previous = keys.c.holder.is_(None) if was is None else keys.c.holder == was
     result = conn.execute(
-        update(idempotency_keys)
-        .where(
-            idempotency_keys.c.scope == scope,
-            idempotency_keys.c.key == key,
-            idempotency_keys.c.status_code.is_(None),
-            idempotency_keys.c.created_at < stale_before,
-        )
-        .values(created_at=now)
+        update(keys)
+        .where(*_named(owner, scope, key), keys.c.status_code.is_(None), previous)
+        .values(holder=holder, created_at=now)
     )
     return result.rowcount == 1
 
 
 def finish_key(
-    conn: Connection, scope: str, key: str, fingerprint: str, status: int, response: str,
-    now: float,
-) -> None:
-    """Store the answer; an upsert, so that the answer is kept even if the claim was lost
-    (claims are committed without waiting for the disk)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(
-        dialect.insert(idempotency_keys)
-        .values(scope=scope, key=key, fingerprint=fingerprint, created_at=now,
-                status_code=status, response=response)
-        .on_conflict_do_update(
-            index_elements=[idempotency_keys.c.scope, idempotency_keys.c.key],
-            set_={"status_code": status, "response": response},
-        )
+    conn: Connection, owner: str, scope: str, key: str, fingerprint: str, holder: str,
+    status: int, response: str, now: float,
+) -> bool:
+    """Store the answer if `holder` still holds the key; False when another took it over
+    (or answered it). A claim that is gone altogether (claims are committed without
+    waiting for the disk) is made again, answered."""
+    held = conn.execute(
+        update(keys)
+        .where(*_named(owner, scope, key), keys.c.holder == holder,
+               keys.c.status_code.is_(None))
+        .values(status_code=status, response=response)
+    )
+    if held.rowcount == 1:
+        return True
+    return _insert_ignoring_conflict(
+        conn, keys, owner=owner, scope=scope, key=key, fingerprint=fingerprint,
+        holder=holder, created_at=now, status_code=status, response=response,
     )
 
 
-def release_key(conn: Connection, scope: str, key: str) -> None:
+def release_key(conn: Connection, owner: str, scope: str, key: str, holder: str) -> None:
+    """Forget an in-flight key, if `holder` still holds it."""
     conn.execute(
-        delete(idempotency_keys).where(
-            idempotency_keys.c.scope == scope,
-            idempotency_keys.c.key == key,
-            idempotency_keys.c.status_code.is_(None),
+        delete(keys).where(
+            *_named(owner, scope, key), keys.c.status_code.is_(None), keys.c.holder == holder
         )
     )
 
 
 def purge_keys(conn: Connection, before: float) -> None:
-    conn.execute(delete(idempotency_keys).where(idempotency_keys.c.created_at < before))
-
+    conn.execute(delete(keys).where(keys.c.created_at < before))

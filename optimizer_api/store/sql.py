@@ -43,21 +43,24 @@ def _study(row) -> Study:
         grid_cursor=row.grid_cursor,
         sampler_state=_loads(row.sampler_state),
         created_at=row.created_at,
+        owner=row.owner,
     )
 
 
-def insert_study(conn: Connection, name: str, definition: dict, seed: int, now: float) -> int:
+def insert_study(
+    conn: Connection, owner: str, name: str, definition: dict, seed: int, now: float
+) -> int:
     """The new study's id.
 
     Raises:
-        AlreadyExists: a study of that name was inserted meanwhile (the transaction is
-            then unusable: retry it from the start).
+        AlreadyExists: the owner's study of that name was inserted meanwhile (the
+            transaction is then unusable: retry it from the start).
     """
     try:
         result = conn.execute(
             insert(studies).values(
-                name=name, definition=dumps(definition), seed=seed, next_number=0,
-                grid_cursor=0, created_at=now,
+                owner=owner, name=name, definition=dumps(definition), seed=seed,
+                next_number=0, grid_cursor=0, created_at=now,
             )
         )
     except IntegrityError:
@@ -99,13 +102,28 @@ def get_study(conn: Connection, study_id: int, *, lock: bool = False) -> Study |
     return _study(row) if row else None
 
 
-def find_study(conn: Connection, name: str) -> Study | None:
-    row = conn.execute(select(studies).where(studies.c.name == name)).first()
+def find_study(conn: Connection, owner: str, name: str) -> Study | None:
+    row = conn.execute(
+        select(studies).where(studies.c.owner == owner, studies.c.name == name)
+    ).first()
     return _study(row) if row else None
 
 
-def list_studies(conn: Connection) -> list[Study]:
-    return [_study(r) for r in conn.execute(select(studies).order_by(studies.c.id))]
+def list_studies(
+    conn: Connection, owner: str | None = None, name: str | None = None
+) -> list[Study]:
+    """The studies of `owner` (of every owner if None), of that name if given, by id."""
+    query = select(studies).order_by(studies.c.id)
+    if owner is not None:
+        query = query.where(studies.c.owner == owner)
+    if name is not None:
+        query = query.where(studies.c.name == name)
+    return [_study(r) for r in conn.execute(query)]
+
+
+def count_studies(conn: Connection, owner: str) -> int:
+    query = select(func.count()).select_from(studies).where(studies.c.owner == owner)
+    return conn.execute(query).scalar_one()
 
 
 def update_study(conn: Connection, study_id: int, **values: Any) -> None:

@@ -1,4 +1,5 @@
-"""The schema, in SQLAlchemy Core. SCHEMA_VERSION changes with every schema change."""
+"""The schema, in SQLAlchemy Core: what the queries use. It changes only together with a
+migration in migrations/versions/ that brings a database to it (a test compares them)."""
 
 from __future__ import annotations
 
@@ -17,13 +18,13 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 1
-
 # SQLite only auto-increments INTEGER PRIMARY KEY columns.
 Id = BigInteger().with_variant(Integer(), "sqlite")
 
 metadata = MetaData()
 
+# Releases before migrations read this number and refuse to run on a schema above 1:
+# every migration that old code cannot live with raises it (migrations/versions/).
 schema_version = Table(
     "optimizer_schema_version",
     metadata,
@@ -34,13 +35,15 @@ studies = Table(
     "studies",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("name", String(200), nullable=False, unique=True),
+    Column("owner", String(100), nullable=False),  # the owner of the token that made it
+    Column("name", String(200), nullable=False),
     Column("definition", Text, nullable=False),  # canonical JSON of what the user asked
     Column("seed", BigInteger, nullable=False),  # the user's seed, or one drawn at creation
     Column("next_number", Integer, nullable=False, default=0),
     Column("grid_cursor", BigInteger, nullable=False, default=0),
     Column("sampler_state", Text),  # JSON a sampler keeps between calls (warm start)
     Column("created_at", Double, nullable=False),
+    UniqueConstraint("owner", "name", name="uq_studies_owner_name"),
 )
 
 trials = Table(
@@ -78,11 +81,27 @@ intermediate_values = Table(
 idempotency_keys = Table(
     "idempotency_keys",
     metadata,
+    Column("owner", String(100), primary_key=True),  # a key never answers another owner
     Column("scope", String(300), primary_key=True),  # method and path
     Column("key", String(255), primary_key=True),
     Column("fingerprint", String(64), nullable=False),
     Column("status_code", Integer),  # null while in flight
     Column("response", Text),
     Column("created_at", Double, nullable=False),
+    # Who runs the request while it is in flight: "NODE PID START NONCE" (keys.Holder).
+    Column("holder", String(255)),
     Index("ix_idempotency_created", "created_at"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("owner", String(100), nullable=False),
+    Column("role", String(16), nullable=False),  # read, write or admin
+    Column("token_hash", String(64), nullable=False),  # SHA-256, hex
+    Column("hint", String(16), nullable=False),  # the token's first characters, for lists
+    Column("created_at", Double, nullable=False),
+    Column("revoked_at", Double),
+    UniqueConstraint("token_hash", name="uq_api_tokens_token_hash"),
 )

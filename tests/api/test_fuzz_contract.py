@@ -1,7 +1,7 @@
 """Property-based fuzzing from openapi.yaml (schemathesis): no request may cause a 500,
 and every response must match the contract. It found five classes of server errors once
 (ids beyond 64 bits, lone surrogates, a non-string parameter type, tiny steps, infinite
-ranges); they are in the bad-input suite now."""
+ranges); they are in the bad-input suite now. It runs with tokens required, as admin."""
 
 from __future__ import annotations
 
@@ -20,13 +20,15 @@ CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance," 
 
 
 @pytest.mark.e2e
-def test_no_generated_request_breaks_the_service_or_the_contract(live_server, tmp_path):
-    requests.post(f"{live_server}/v1/studies", timeout=30, json={  # some ids hit real data
-        "name": "fuzz", "space": {"a": {"type": "int", "low": 0, "high": 3}}})
+def test_no_generated_request_breaks_the_service_or_the_contract(secured_server, tmp_path):
+    auth = secured_server.auth("admin")
+    requests.post(f"{secured_server.url}/v1/studies", timeout=30, headers=auth, json={
+        "name": "fuzz", "space": {"a": {"type": "int", "low": 0, "high": 3}}})  # real data
     cli = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
     assert cli, "schemathesis is in the test extra"
     result = subprocess.run(
-        [cli, "run", str(SPEC_PATH), "--url", live_server, "--checks", CHECKS,
+        [cli, "run", str(SPEC_PATH), "--url", secured_server.url, "--checks", CHECKS,
+         "--header", f"Authorization: {auth['Authorization']}",
          "--max-examples", "30", "--seed", "1", "--no-color"],
         capture_output=True, text=True, timeout=600, cwd=tmp_path,
     )

@@ -12,6 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from optimizer_client import Client, ConflictError, UnavailableError
 
+CUT = 0  # in a script: the answer is cut off after its headers
+
 
 def free_port() -> int:
     """A port on which nothing listens (bound, then released)."""
@@ -51,6 +53,12 @@ class Handler(BaseHTTPRequestHandler):
             self.server.script.pop(0) if self.server.script else (200, {"ok": True}, {})
         )
         data = json.dumps(payload).encode()
+        if status == CUT:  # a worker killed while answering: headers, then nothing
+            self.send_response(200)
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            self.close_connection = True
+            return
         self.send_response(status)
         kind = "application/problem+json" if status >= 400 else "application/json"
         self.send_header("Content-Type", kind)
@@ -155,3 +163,14 @@ def test_retry_after_is_honored(scripted: Scripted) -> None:
         assert client.request("GET", "/v1/x") == {"ok": True}
     assert time.monotonic() - started >= 0.9  # the server asked for one second
     assert len(scripted.seen) == 2
+
+
+def test_an_answer_cut_off_is_asked_again_with_the_same_key(scripted: Scripted) -> None:
+    scripted.script = [(CUT, {}, {}), (CUT, {}, {})]
+    with Client(scripted.url, retries=3, backoff=0.01) as client:
+        assert client.request("POST", "/v1/x", json={"a": 1}) == {"ok": True}
+    assert len(scripted.seen) == 3 and len({key for _, key, _ in scripted.seen}) == 1
+    scripted.script = [(CUT, {}, {})] * 3
+    with Client(scripted.url, retries=1, backoff=0.01) as client:
+        with pytest.raises(UnavailableError, match="cut off"):
+            client.request("GET", "/v1/x")

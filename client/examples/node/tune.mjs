@@ -2,6 +2,9 @@
 //
 //   OPTIMIZER_URL=http://127.0.0.1:8000 node tune.mjs
 //
+// With tokens on (`optimizer-api token create --owner NAME`), set OPTIMIZER_TOKEN: every
+// request then carries it as `Authorization: Bearer <token>`.
+//
 // Several async workers share one study: each asks for a trial, "trains" it epoch by
 // epoch reporting the loss (and stops when the service says so), then reports the final
 // loss. Settings: STUDY_NAME (node-example), TRIALS (10), WORKERS (3), EPOCHS (6).
@@ -13,6 +16,7 @@ const NAME = process.env.STUDY_NAME ?? "node-example";
 const TRIALS = Number(process.env.TRIALS ?? 10);
 const WORKERS = Number(process.env.WORKERS ?? 3);
 const EPOCHS = Number(process.env.EPOCHS ?? 6);
+const TOKEN = process.env.OPTIMIZER_TOKEN;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -20,6 +24,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 // keeps one Idempotency-Key across its retries, so the service applies it only once.
 async function call(method, path, body) {
   const headers = { "Content-Type": "application/json" };
+  if (TOKEN) headers["Authorization"] = `Bearer ${TOKEN}`;
   if (method === "POST") headers["Idempotency-Key"] = randomUUID();
   for (let attempt = 0; ; attempt++) {
     let response;

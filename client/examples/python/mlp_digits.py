@@ -6,6 +6,8 @@ epoch, so the service's early-stopping rule can cut hopeless trials. Needs
 
     OPTIMIZER_URL=http://127.0.0.1:8000 python mlp_digits.py --trials 40 --workers 4
 
+With tokens on, set OPTIMIZER_TOKEN (the Client sends it as a bearer token).
+
 `--help` lists the options (algorithm, early-stopping rule, budget, processes).
 """
 

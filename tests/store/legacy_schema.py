@@ -1,0 +1,89 @@
+"""The schema as the release before migrations made it, frozen: its tables.py and its
+start-up `create_all`, with the version row. Tests build old databases with it."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    insert,
+)
+
+Id = BigInteger().with_variant(Integer(), "sqlite")
+metadata = MetaData()
+schema_version = Table("optimizer_schema_version", metadata,
+                       Column("version", Integer, nullable=False))
+studies = Table(
+    "studies", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("definition", Text, nullable=False),
+    Column("seed", BigInteger, nullable=False),
+    Column("next_number", Integer, nullable=False, default=0),
+    Column("grid_cursor", BigInteger, nullable=False, default=0),
+    Column("sampler_state", Text),
+    Column("created_at", Double, nullable=False),
+)
+trials = Table(
+    "trials", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("study_id", Id, ForeignKey("studies.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("params", Text, nullable=False),
+    Column("value", Double),
+    Column("reason", Text),
+    Column("worker_id", String(255)),
+    Column("external", Boolean, nullable=False, default=False),
+    Column("info", Text),
+    Column("grid_index", BigInteger),
+    Column("created_at", Double, nullable=False),
+    Column("finished_at", Double),
+    Column("lease_expires_at", Double),
+    UniqueConstraint("study_id", "number", name="uq_trials_study_number"),
+    Index("ix_trials_study_state_value", "study_id", "state", "value"),
+    Index("ix_trials_study_grid", "study_id", "grid_index"),
+    Index("ix_trials_study_worker", "study_id", "worker_id"),
+    Index("ix_trials_study_finished", "study_id", "finished_at"),
+)
+intermediate_values = Table(
+    "intermediate_values", metadata,
+    Column("trial_id", Id, ForeignKey("trials.id", ondelete="CASCADE"), primary_key=True),
+    Column("step", Integer, primary_key=True, autoincrement=False),
+    Column("value", Double, nullable=False),
+)
+idempotency_keys = Table(
+    "idempotency_keys", metadata,
+    Column("scope", String(300), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status_code", Integer),
+    Column("response", Text),
+    Column("created_at", Double, nullable=False),
+    Index("ix_idempotency_created", "created_at"),
+)
+
+
+def create(url: str, without_index: str | None = None) -> None:
+    """Make the old schema at `url`, as its start did; `without_index` leaves one index
+    out, as in a database made before that index was added."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+        metadata.create_all(conn)
+        if without_index:
+            conn.exec_driver_sql(f"DROP INDEX {without_index}")
+        conn.execute(insert(schema_version).values(version=1))
+    engine.dispose()

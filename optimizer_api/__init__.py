@@ -29,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["DATABASE_URL"],
         busy_timeout_ms=app.config["BUSY_TIMEOUT_MS"],
         sqlite_synchronous=app.config["SQLITE_SYNCHRONOUS"],
+        threads=app.config["THREADS"],
     )
     store.try_create_schema()
     store.dispose()  # no connection may outlive a fork: each process opens its own

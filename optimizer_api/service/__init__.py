@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .. import metrics
 from ..domain import Study, StudyView, Trial, TrialState
-from ..errors import AlreadyExists, Conflict, NotFound
+from ..errors import AlreadyExists, Conflict, NotFound, StoreUnavailable
 from ..space import Space
 from ..store import Store, reads, sql
 from . import definition, explore, idempotency, observe, studies, suggest
@@ -95,14 +96,17 @@ class Service:
         key: Key | None = None,
     ) -> Suggested | Replay:
         """Up to `count` trials to run; a worker_id's running trials come back first."""
-        space, pre = self._precompute(study_id, count, worker_id)
-        return self._write(key, self._suggest, study_id, count, worker_id, space, pre)
+        started = time.perf_counter()
+        study, space, pre = self._precompute(study_id, count, worker_id)
+        result = self._write(key, self._suggest, study_id, count, worker_id, space, pre)
+        metrics.SUGGEST.labels(study.algorithm["name"]).observe(time.perf_counter() - started)
+        return result
 
     def _precompute(
         self, study_id: int, count: int, worker_id
-    ) -> tuple[Space, suggest.Precomputed | None]:
-        """The study's space, and an expensive proposal made outside the write lock if new
-        trials may be needed."""
+    ) -> tuple[Study, Space, suggest.Precomputed | None]:
+        """The study, its space, and an expensive proposal made outside the write lock if
+        new trials may be needed."""
         now = self.clock()
         with self.store.read() as conn:
             study = self._study(conn, study_id)
@@ -111,15 +115,15 @@ class Service:
                 count -= len(sql.running_of_worker(conn, study_id, worker_id, now))
             if count <= 0 or exhausted_reason(conn, study, space, Counts(conn, study_id, now),
                                               now):
-                return space, None
-            return space, suggest.precompute(conn, study, space, count, now)
+                return study, space, None
+            return study, space, suggest.precompute(conn, study, space, count, now)
 
     def _suggest(self, conn, study_id, count, worker_id, space: Space, pre) -> Suggested:
         # Everything here runs under the study's write lock: no read backs, and the trials
         # are counted once, only if a criterion needs them.
         now = self.clock()
         study = self._study(conn, study_id, lock=True)
-        sql.expire_lapsed(conn, study_id, now)
+        metrics.LEASES_EXPIRED.inc(sql.expire_lapsed(conn, study_id, now))
         trials: list[Trial] = []
         lease = now + study.lease_seconds
         if worker_id is not None:  # a retrying worker gets its running trials back
@@ -233,6 +237,14 @@ class Service:
 
     def ready(self) -> None:
         self.store.ping()
+
+    def trial_states(self) -> dict[str, int] | None:
+        """Every study's trials per state (as metrics show them); None if the store is out."""
+        try:
+            with self.store.read() as conn:
+                return sql.state_totals(conn, self.clock())
+        except StoreUnavailable:
+            return None
 
     # -- idempotency keys ------------------------------------------------------------
     def claim_key(self, key: Key) -> Replay | None:

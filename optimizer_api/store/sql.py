@@ -158,8 +158,9 @@ def get_trial(
     return row_to_trial(row, curve, now)
 
 
-def expire_lapsed(conn: Connection, study_id: int, now: float) -> None:
-    conn.execute(_EXPIRE, {"_study_id": study_id, "_now": now})
+def expire_lapsed(conn: Connection, study_id: int, now: float) -> int:
+    """Mark the running trials whose lease lapsed expired; how many there were."""
+    return conn.execute(_EXPIRE, {"_study_id": study_id, "_now": now}).rowcount
 
 
 def state_counts(conn: Connection, study_id: int, now: float) -> dict[str, int]:
@@ -185,6 +186,20 @@ def state_counts(conn: Connection, study_id: int, now: float) -> dict[str, int]:
         ).scalar_one()
         counts[RUNNING] -= lapsed
         counts[EXPIRED] += lapsed
+    return counts
+
+
+def state_totals(conn: Connection, now: float) -> dict[str, int]:
+    """Trials of every study per effective state (lapsed leases counted as expired)."""
+    counts = {s.value: 0 for s in TrialState}
+    rows = conn.execute(select(trials.c.state, func.count()).group_by(trials.c.state))
+    counts.update({s: n for s, n in rows})
+    lapsed = conn.execute(
+        select(func.count()).select_from(trials)
+        .where(trials.c.state == RUNNING, trials.c.lease_expires_at < now)
+    ).scalar_one()
+    counts[RUNNING] -= lapsed
+    counts[EXPIRED] += lapsed
     return counts
 
 

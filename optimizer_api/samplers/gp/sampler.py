@@ -37,6 +37,11 @@ log = logging.getLogger(__name__)
 DEFAULT_N_INITIAL = 10
 DEFAULT_BETA = 2.0
 ACQUISITIONS = ("log_ei", "ucb")
+# Each model suggestion optimizes the acquisition over the whole space: its cost grows
+# with the dimension (and the history). count x parameters at most this keeps one suggest
+# within seconds: 2 points in 256-D, 25 in 20-D (benchmarks/results/limits.md); 256-D
+# with count=100 used to run past the worker timeout.
+MAX_COUNT_X_DIMENSIONS = 512
 POWER_WARP = True  # Yeo-Johnson on the values (see warp.py)
 
 
@@ -69,6 +74,9 @@ class GPSampler(Unbounded):
             raise ValueError(f"beta must be a positive finite number, got {beta!r}")
         out["beta"] = float(beta)
         return out
+
+    def max_count(self, space: Space) -> int:
+        return max(1, MAX_COUNT_X_DIMENSIONS // len(space))
 
     def suggest(self, ctx: SamplerContext) -> Proposal:
         opts = self.validate_options(ctx.options, ctx.space)

@@ -155,9 +155,14 @@ class Client:
         return Study(self, studies[0]) if studies else None
 
     def list_studies(self) -> list[Study]:
-        """Return every study."""
-        body = self.request("GET", "/v1/studies")
-        return [Study(self, data) for data in body["studies"]]
+        """Return every study, paging through them."""
+        found: list[Study] = []
+        offset: int | None = 0
+        while offset is not None:
+            body = self.request("GET", "/v1/studies", params={"offset": offset})
+            found += [Study(self, data) for data in body["studies"]]
+            offset = body.get("next_offset")  # absent from servers that did not page
+        return found
 
     def delete_study(self, study_id: int) -> None:
         """Delete a study and its trials."""

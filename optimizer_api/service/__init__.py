@@ -77,11 +77,18 @@ class Service:
         with self.store.read() as conn:
             return studies.view(conn, self._study(conn, study_id), self.clock())
 
-    def list_studies(self, name: str | None = None) -> list[StudyView]:
+    def list_studies(
+        self, name: str | None = None, limit: int = 100, offset: int = 0
+    ) -> tuple[list[StudyView], int]:
+        """A page of the studies by id (or the one named `name`), and how many in all."""
         now = self.clock()
         with self.store.read() as conn:
-            found = [sql.find_study(conn, name)] if name is not None else sql.list_studies(conn)
-            return [studies.view(conn, s, now) for s in found if s is not None]
+            if name is not None:
+                found = [s for s in [sql.find_study(conn, name)] if s is not None]
+                total, found = len(found), found[offset : offset + limit]
+            else:
+                found, total = sql.list_studies(conn, limit, offset)
+            return [studies.view(conn, s, now) for s in found], total
 
     def delete_study(self, study_id: int) -> None:
         def _delete(conn):
@@ -106,11 +113,16 @@ class Service:
         self, study_id: int, count: int, worker_id
     ) -> tuple[Study, Space, suggest.Precomputed | None]:
         """The study, its space, and an expensive proposal made outside the write lock if
-        new trials may be needed."""
+        new trials may be needed.
+
+        Raises:
+            InvalidRequest: `count` is more than the study's sampler makes in one call.
+        """
         now = self.clock()
         with self.store.read() as conn:
             study = self._study(conn, study_id)
             space = Space.from_dict(study.definition["space"])
+            suggest.check_count(study, space, count)
             if worker_id is not None:
                 count -= len(sql.running_of_worker(conn, study_id, worker_id, now))
             if count <= 0 or exhausted_reason(conn, study, space, Counts(conn, study_id, now),

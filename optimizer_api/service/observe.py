@@ -15,12 +15,15 @@ from sqlalchemy import Connection
 
 from .. import stopping
 from ..domain import Study, Trial, TrialState
-from ..errors import Conflict
+from ..errors import Conflict, InvalidRequest
 from ..space import Space
 from ..store import sql
 
 log = logging.getLogger(__name__)
 RUNNING, EXPIRED = TrialState.RUNNING, TrialState.EXPIRED
+# Intermediate values a trial keeps: bounds what one trial weighs in every read (about
+# 4 MB of JSON at most), and a report every batch of a long run still fits.
+MAX_INTERMEDIATE = 100_000
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,9 @@ def intermediate(
                 errors={"step": ["already reported with another value"]},
             )
         return trial, False  # a retry of the same report
+    if len(trial.intermediate) >= MAX_INTERMEDIATE:
+        message = f"a trial keeps at most {MAX_INTERMEDIATE} intermediate values"
+        raise InvalidRequest(f"step: {message}", errors={"step": [message]})
     sql.insert_intermediate(conn, trial.id, step, value)
     trial = replace(trial, intermediate={**trial.intermediate, step: value})
     if trial.state is EXPIRED:

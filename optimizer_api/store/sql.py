@@ -104,8 +104,11 @@ def find_study(conn: Connection, name: str) -> Study | None:
     return _study(row) if row else None
 
 
-def list_studies(conn: Connection) -> list[Study]:
-    return [_study(r) for r in conn.execute(select(studies).order_by(studies.c.id))]
+def list_studies(conn: Connection, limit: int, offset: int = 0) -> tuple[list[Study], int]:
+    """A page of the studies by id, and how many there are."""
+    total = conn.execute(select(func.count()).select_from(studies)).scalar_one()
+    rows = conn.execute(select(studies).order_by(studies.c.id).limit(limit).offset(offset))
+    return [_study(r) for r in rows], total
 
 
 def update_study(conn: Connection, study_id: int, **values: Any) -> None:

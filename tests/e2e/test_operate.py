@@ -78,3 +78,16 @@ def test_no_server_version_and_the_request_id_in_the_json_log(server):
     assert line["status"] == 404 and line["study_id"] == 123456
     assert line["route"] == "/v1/studies/<int:study_id>" and line["duration_ms"] >= 0
     assert {"timestamp", "level", "message"} <= set(line)
+
+
+def test_a_chunked_body_over_the_limit_is_a_413_through_gunicorn(server):
+    def body(size: int):
+        yield b'{"name": "chunked", "space": {"x": {"type": "float", "low": 0, "high": 1}}, '
+        yield b'"algorithm": "' + b"x" * size + b'"}'
+
+    headers = {"Content-Type": "application/json"}
+    r = requests.post(server.url + "/v1/studies", data=body(2 << 20), headers=headers,
+                      timeout=30)
+    assert r.status_code == 413 and r.headers["Content-Type"] == "application/problem+json"
+    r = requests.post(server.url + "/v1/studies", data=body(10), headers=headers, timeout=30)
+    assert r.status_code == 422  # read whole: the algorithm name is what is wrong

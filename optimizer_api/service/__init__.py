@@ -18,7 +18,7 @@ from ..domain import Study, StudyView, Trial, TrialState
 from ..errors import AlreadyExists, Conflict, NotFound, StoreUnavailable
 from ..space import Space
 from ..store import Store, reads, sql
-from . import definition, explore, idempotency, observe, studies, suggest
+from . import definition, explore, idempotency, judge, observe, studies, suggest
 from .idempotency import Key, Replay
 from .observe import External, Failed, Final, Intermediate, Observation, Pruned
 from .status import Counts, exhausted_reason, status
@@ -158,9 +158,19 @@ class Service:
     ) -> Observed | Replay:
         """Record a report: a final or intermediate value, a failure, a pruning, or a
         result for params the user chose."""
-        return self._write(key, self._observe, study_id, obs)
+        verdict = self._judge_ahead(study_id, obs) if isinstance(obs, Intermediate) else None
+        return self._write(key, self._observe, study_id, obs, verdict)
 
-    def _observe(self, conn, study_id: int, obs: Observation) -> Observed:
+    def _judge_ahead(self, study_id: int, obs: Intermediate) -> judge.Verdict | None:
+        """The early-stopping rule's reading of the other trials, done before the write
+        lock (judge.py); None when there is none to do, or nothing to judge."""
+        now = self.clock()
+        with self.store.read() as conn:
+            study = self._study(conn, study_id)
+            trial = self._trial(conn, study_id, obs.trial_id, now)
+            return judge.ahead(conn, study, trial, obs.step, obs.value, now)
+
+    def _observe(self, conn, study_id: int, obs: Observation, verdict=None) -> Observed:
         now = self.clock()
         study = self._study(conn, study_id, lock=isinstance(obs, External))
         space = Space.from_dict(study.definition["space"])
@@ -171,7 +181,8 @@ class Service:
         else:
             trial = self._trial(conn, study_id, obs.trial_id, now, lock=True)
             if isinstance(obs, Intermediate):
-                trial, should_stop = observe.intermediate(conn, study, trial, obs, now)
+                trial, should_stop = observe.intermediate(conn, study, trial, obs, now,
+                                                          verdict)
             else:
                 trial = observe.finish(conn, trial, obs, now)
         state, reason = status(conn, study, space, Counts(conn, study_id, now), now)

@@ -268,6 +268,20 @@ def requeueable_indices(
     return [r[0] for r in rows]
 
 
+def result_for_point(
+    conn: Connection, study_id: int, grid_index: int, other_than: int
+) -> int | None:
+    """The number of another trial of the point (of a finite sequence) that has a result
+    (completed or pruned), or None."""
+    return conn.execute(
+        select(trials.c.number)
+        .where(trials.c.study_id == study_id, trials.c.grid_index == grid_index,
+               trials.c.id != other_than,
+               trials.c.state.in_([TrialState.COMPLETED.value, TrialState.PRUNED.value]))
+        .limit(1)
+    ).scalar()
+
+
 # -- intermediate values -------------------------------------------------------------
 def intermediate_of(conn: Connection, trial_ids: Iterable[int]) -> dict[int, dict[int, float]]:
     ids = list(trial_ids)
@@ -300,27 +314,3 @@ def sampler_history(conn: Connection, study_id: int, now: float) -> list[Trial]:
               value=r.value)
         for r in rows
     ]
-
-
-def curves_up_to(conn: Connection, study_id: int, now: float, max_step: int) -> list[Trial]:
-    """Every trial with its curve up to max_step, as early-stopping rules see them (no
-    params): one query, and nothing of the curves beyond the step being judged."""
-    state = effective_state(now).label("state")
-    rows = conn.execute(
-        select(trials.c.id, trials.c.number, state, trials.c.value,
-               intermediate_values.c.step, intermediate_values.c.value.label("at_step"))
-        .select_from(trials.outerjoin(intermediate_values, and_(
-            intermediate_values.c.trial_id == trials.c.id,
-            intermediate_values.c.step <= max_step,
-        )))
-        .where(trials.c.study_id == study_id)
-        .order_by(trials.c.number, intermediate_values.c.step)
-    )
-    out: dict[int, Trial] = {}
-    for r in rows:
-        trial = out.get(r.id)
-        if trial is None:
-            trial = out[r.id] = Trial(r.id, r.number, TrialState(r.state), {}, r.value)
-        if r.step is not None:
-            trial.intermediate[r.step] = r.at_step
-    return list(out.values())

@@ -17,6 +17,7 @@ A sketch of the loop a training job runs::
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from typing import Any
@@ -53,11 +54,14 @@ def _retry_policy(retries: int, backoff: float) -> Retry:
     )
 
 
+DEFAULT_URL = "http://127.0.0.1:8000"
+
+
 class Client:
     """A connection to one optimizer-api service; owns a `requests.Session`.
 
     Args:
-        url: the service's base address.
+        url: the service's base address; None reads OPTIMIZER_URL, else DEFAULT_URL.
         timeout: seconds to wait for each HTTP attempt (connect and read).
         retries: how many times a failed attempt (connection error, 502/503/504) is retried.
         backoff: the exponential backoff factor in seconds (sleeps 0, 2b, 4b, 8b, ...);
@@ -66,12 +70,12 @@ class Client:
 
     def __init__(
         self,
-        url: str = "http://127.0.0.1:8000",
+        url: str | None = None,
         timeout: float = 10.0,
         retries: int = 5,
         backoff: float = 0.5,
     ) -> None:
-        self.url = url.rstrip("/")
+        self.url = (url or os.environ.get("OPTIMIZER_URL") or DEFAULT_URL).rstrip("/")
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff

@@ -113,12 +113,29 @@ def test_a_port_flag_wins_over_optimizer_bind(tmp_path):
             requests.get(f"http://127.0.0.1:{other}/healthz", timeout=2)
 
 
-def test_the_docker_images_command_listens_where_optimizer_bind_says(tmp_path):
+def image_env() -> dict[str, str]:
+    """The ENV of the Dockerfile's last stage."""
+    stage = DOCKERFILE.read_text().rsplit("\nFROM ", 1)[1]
+    block = re.search(r"^ENV (.*?)(?<!\\)\n", stage, re.M | re.S).group(1)
+    return dict(re.findall(r"(\w+)=(\S+)", block.replace("\\\n", " ")))
+
+
+def test_the_docker_images_command_and_environment_serve(tmp_path):
     command = re.search(r"^CMD (\[.*\])$", DOCKERFILE.read_text(), re.M)
     program, *args = json.loads(command.group(1))
     assert program == "gunicorn"
-    port = free_port()
+    env = image_env()
+    assert env["OPTIMIZER_BIND"] == "0.0.0.0:8000"
+    assert env["OPTIMIZER_DB_URL"] == "sqlite:////data/optimizer-api.db"
+    port = free_port()  # the test listens on loopback, in a folder of its own
+    env.update(OPTIMIZER_BIND=f"127.0.0.1:{port}", OPTIMIZER_DB_URL=f"sqlite:///{tmp_path}/d.db",
+               OPTIMIZER_WORKERS="1", OPTIMIZER_ACCESS_LOG="-")
     argv = [sys.executable, "-m", "gunicorn", *args]
-    env = {"OPTIMIZER_BIND": f"127.0.0.1:{port}", "OPTIMIZER_WORKERS": "1"}
     with running(argv, tmp_path, **env) as process:
         wait_ready(port, process)
+        process.send_signal(signal.SIGTERM)
+        output = process.stdout.read()
+    assert f"optimizer-api: serving on http://127.0.0.1:{port}" in output
+    logged = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    assert any(line.get("route") == "/readyz" and line["status"] == 200 for line in logged)
+    assert any("optimizer_api.worker.Worker" in line["message"] for line in logged)

@@ -38,7 +38,7 @@ def check_count(study: Study, space: Space, count: int) -> None:
     most = samplers.get(name).max_count(space)
     if most is not None and count > most:
         message = (f"at most {most} per call for a {name} study of {len(space)} parameters "
-                   f"(the work grows with count x parameters)")
+                   f"(the work grows with count and with the parameters)")
         raise InvalidRequest(f"count: {message}", errors={"count": [message]})
 
 

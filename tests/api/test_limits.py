@@ -154,5 +154,5 @@ def test_bayesian_suggest_work_is_capped_by_count_times_dimensions(http):
                                          "algorithm": "bayesian"}).json["id"]
     r = http.post(f"/v1/studies/{sid}/suggest", json={"count": 100})
     problem = problem_of(r, 422, "POST", f"/v1/studies/{sid}/suggest")
-    assert "at most 2" in problem["errors"]["count"][0]
-    assert len(http.post(f"/v1/studies/{sid}/suggest", json={"count": 2}).json["trials"]) == 2
+    assert "at most 3" in problem["errors"]["count"][0]
+    assert len(http.post(f"/v1/studies/{sid}/suggest", json={"count": 3}).json["trials"]) == 3

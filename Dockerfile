@@ -23,9 +23,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     OMP_NUM_THREADS=1 \
     OPTIMIZER_BIND=0.0.0.0:8000 \
     OPTIMIZER_DB_URL=sqlite:////data/optimizer-api.db
+# The dependencies at the exact versions of requirements.lock (`make lock`), then the
+# service's wheel alone: nothing is resolved at build time.
+COPY requirements.lock /tmp/requirements.lock
 COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir /wheels/*.whl \
-    && rm -rf /wheels \
+RUN pip install --no-cache-dir -r /tmp/requirements.lock \
+    && pip install --no-cache-dir --no-deps /wheels/*.whl \
+    && rm -rf /wheels /tmp/requirements.lock \
     && useradd --create-home --uid 10001 optimizer \
     && mkdir /data \
     && chown 10001 /data

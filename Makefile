@@ -7,7 +7,7 @@ HOST ?=
 PORT ?=
 export OPTIMIZER_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: serve test lint bench bench-throughput demo vendor clean
+.PHONY: serve test lint bench bench-throughput demo vendor clean lock
 
 # Each stamp records which extras are installed; it is redone when pyproject.toml changes.
 $(VENV)/.stamp-base: pyproject.toml
@@ -56,6 +56,18 @@ demo: $(VENV)/.stamp-test
 # are committed, so installing the service needs no Node.
 vendor:
 	$(PYTHON) scripts/vendor.py
+# requirements.lock: the exact versions the Docker image installs, as `pip install .`
+# resolves them today in a clean virtual environment. Refresh it with `make lock` after
+# changing the dependencies in pyproject.toml (a test fails while it is out of step).
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet .
+	{ echo "# The service's dependencies as the Docker image installs them: \`make lock\` refreshes it."; \
+	  echo "# Resolved by pip for Python $$(.lock-venv/bin/python -c 'import platform; print(platform.python_version())') on Linux."; \
+	  .lock-venv/bin/python -m pip freeze --exclude optimizer-api --exclude pip; } > requirements.lock
+	rm -rf .lock-venv build optimizer_api.egg-info
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .lock-venv .pytest_cache .ruff_cache

@@ -35,7 +35,8 @@ SPACE = {
 STEPS = 10
 
 
-def seed(url: str, n: int, name: str, curves: float = 0.2, seed_: int = 0) -> int:
+def seed(url: str, n: int, name: str, curves: float = 0.2, seed_: int = 0,
+         steps: int = STEPS) -> int:
     """Create study `name` with `n` trials; its id."""
     store = Store(url)
     store.prepare()
@@ -72,7 +73,7 @@ def seed(url: str, n: int, name: str, curves: float = 0.2, seed_: int = 0) -> in
             tables.trials.select().with_only_columns(tables.trials.c.id, tables.trials.c.number)
             .where(tables.trials.c.study_id == sid).order_by(tables.trials.c.number))]
         for i in np.flatnonzero(rng.random(n) < curves):
-            last = STEPS if state[i] == "completed" else int(rng.integers(2, STEPS))
+            last = steps if state[i] == "completed" else int(rng.integers(2, steps))
             for step in range(last):
                 curve_rows.append({"trial_id": ids[i], "step": step,
                                    "value": float(value[i] + 1.0 / (step + 1))})
@@ -90,9 +91,11 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=50_000)
     parser.add_argument("--name", default=None)
     parser.add_argument("--curves", type=float, default=0.2, help="share with curves")
+    parser.add_argument("--steps", type=int, default=STEPS, help="steps of a full curve")
     args = parser.parse_args()
     t0 = time.perf_counter()
-    sid = seed(args.url, args.trials, args.name or f"seeded-{args.trials}", args.curves)
+    sid = seed(args.url, args.trials, args.name or f"seeded-{args.trials}", args.curves,
+               steps=args.steps)
     print(f"study {sid}: {args.trials} trials in {time.perf_counter() - t0:.1f} s")
 
 

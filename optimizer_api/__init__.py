@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
         busy_timeout_ms=app.config["BUSY_TIMEOUT_MS"],
         sqlite_synchronous=app.config["SQLITE_SYNCHRONOUS"],
         migrate_at_start=app.config["MIGRATE_AT_START"],
+        threads=app.config["THREADS"],
     )
     store.try_prepare()
     store.dispose()  # no connection may outlive a fork: each process opens its own

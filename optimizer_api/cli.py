@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import socket
 import sys
+from importlib import metadata
 
 from . import admin, config
 
@@ -13,6 +16,8 @@ APP = "optimizer_api.wsgi:app"
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="optimizer-api", description=__doc__)
+    parser.add_argument("--version", action="version",
+                        version=f"optimizer-api {metadata.version('optimizer-api')}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the API through gunicorn")
     serve.add_argument("--host", default=None,
@@ -59,15 +64,32 @@ def _serve(args: argparse.Namespace) -> None:
         guard.check([bind])  # gunicorn checks again, for those who start it directly
     except guard.RefusedToStart as exc:
         sys.exit(str(exc))
+    taken = _taken(bind)
+    if taken:
+        sys.exit(f"optimizer-api: cannot listen on {bind}: {taken}. Stop what listens "
+                 "there, or choose another port (--port, OPTIMIZER_PORT).")
     print(f"optimizer-api: storing studies in {shown}", flush=True)
-    print(f"optimizer-api: serving on {_as_url(bind)}", flush=True)
+    # gunicorn prints "optimizer-api: serving on URL" once it listens (gunicorn_conf.py).
     argv = gunicorn_argv(bind, args.workers)
     os.execv(argv[0], argv)
 
 
-def _as_url(bind: str) -> str:
-    """http://HOST:PORT, or a socket address (unix:PATH) as it is."""
-    return bind if bind.startswith(("unix:", "fd://")) else f"http://{bind}"
+def _taken(bind: str) -> str | None:
+    """Why gunicorn could not listen on HOST:PORT (the port is taken, say), or None."""
+    host, sep, port = bind.rpartition(":")
+    if not sep or not port.isdigit() or bind.startswith(("unix:", "fd://")):
+        return None
+    host = host.strip("[]")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+        try:
+            probe.bind((host, int(port)))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return "the port is already in use"
+            return exc.strerror or str(exc)
+    return None
 
 
 if __name__ == "__main__":

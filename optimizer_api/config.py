@@ -7,11 +7,12 @@ Every OPTIMIZER_* variable is read here: the app's settings (`load`) and the ser
 from __future__ import annotations
 
 import ipaddress
-import multiprocessing
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from . import cpus
 
 DEFAULT_SQLITE_PATH = "optimizer-api.db"
 DEFAULT_HOST = "127.0.0.1"
@@ -48,6 +49,10 @@ def load(overrides: dict | None = None) -> dict:
         "MAX_RUNNING_TRIALS_PER_STUDY": _int("OPTIMIZER_MAX_RUNNING_TRIALS_PER_STUDY", 1000),
         "MAX_SUGGEST_COUNT": _int("OPTIMIZER_MAX_SUGGEST_COUNT", 100),
         "MAX_STUDIES_PER_OWNER": _int("OPTIMIZER_MAX_STUDIES_PER_OWNER", 1000),
+        # A line per answered request (api/telemetry.py); OPTIMIZER_ACCESS_LOG="" turns it off.
+        "ACCESS_LOG": bool(os.environ.get("OPTIMIZER_ACCESS_LOG", "-")),
+        # Threads per worker: each may hold a store connection.
+        "THREADS": server_threads(),
     }
     config.update(overrides or {})
     return config
@@ -108,8 +113,10 @@ class Server:
     bind: str
     workers: int
     timeout: int
-    accesslog: str | None
     loglevel: str
+    threads: int = 16
+    header_timeout: float = 10.0
+    max_requests: int = 10_000
 
 
 def server() -> Server:
@@ -117,12 +124,28 @@ def server() -> Server:
     env = os.environ.get
     return Server(
         bind=bind_address(),
-        # Requests are short and mostly wait on the store: two workers per core plus one.
-        workers=int(env("OPTIMIZER_WORKERS", 2 * multiprocessing.cpu_count() + 1)),
+        # Requests are short and mostly wait on the store: two workers per CPU plus one,
+        # counting the CPUs of the container's limit, not the host's cores.
+        workers=int(env("OPTIMIZER_WORKERS") or 2 * cpus.available() + 1),
         timeout=int(env("OPTIMIZER_TIMEOUT", 60)),  # a Bayesian suggest at large n
-        accesslog=env("OPTIMIZER_ACCESS_LOG", "-") or None,  # "" turns it off
         loglevel=env("OPTIMIZER_LOG_LEVEL", "info"),
+        # Threads per worker: how many slow clients a worker can hold before it stops
+        # accepting (see worker.py); each waits at most header_timeout for its headers.
+        threads=server_threads(),
+        header_timeout=float(env("OPTIMIZER_HEADER_TIMEOUT") or 10.0),
+        # A worker is replaced after about this many requests, so memory comes back.
+        max_requests=int(env("OPTIMIZER_MAX_REQUESTS") or 10_000),
     )
+
+
+def server_threads() -> int:
+    return int(os.environ.get("OPTIMIZER_THREADS") or 16)
+
+
+def log_format() -> str:
+    """OPTIMIZER_LOG_FORMAT: json, text, or auto (text on a terminal, else JSON)."""
+    kind = os.environ.get("OPTIMIZER_LOG_FORMAT", "auto").lower()
+    return kind if kind in ("json", "text") else "auto"
 
 
 def bind_address(host: str | None = None, port: int | None = None) -> str:

@@ -54,11 +54,14 @@ def _retry_policy(retries: int, backoff: float) -> Retry:
     )
 
 
+DEFAULT_URL = "http://127.0.0.1:8000"
+
+
 class Client:
     """A connection to one optimizer-api service; owns a `requests.Session`.
 
     Args:
-        url: the service's base address.
+        url: the service's base address; None reads OPTIMIZER_URL, else DEFAULT_URL.
         timeout: seconds to wait for each HTTP attempt (connect and read).
         retries: how many times a failed attempt (connection error, 502/503/504) is retried.
         backoff: the exponential backoff factor in seconds (sleeps 0, 2b, 4b, 8b, ...);
@@ -69,13 +72,13 @@ class Client:
 
     def __init__(
         self,
-        url: str = "http://127.0.0.1:8000",
+        url: str | None = None,
         timeout: float = 10.0,
         retries: int = 5,
         backoff: float = 0.5,
         token: str | None = None,
     ) -> None:
-        self.url = url.rstrip("/")
+        self.url = (url or os.environ.get("OPTIMIZER_URL") or DEFAULT_URL).rstrip("/")
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
@@ -162,9 +165,14 @@ class Client:
         return Study(self, studies[0]) if studies else None
 
     def list_studies(self) -> list[Study]:
-        """Return every study."""
-        body = self.request("GET", "/v1/studies")
-        return [Study(self, data) for data in body["studies"]]
+        """Return every study, paging through them."""
+        found: list[Study] = []
+        offset: int | None = 0
+        while offset is not None:
+            body = self.request("GET", "/v1/studies", params={"offset": offset})
+            found += [Study(self, data) for data in body["studies"]]
+            offset = body.get("next_offset")  # absent from servers that did not page
+        return found
 
     def delete_study(self, study_id: int) -> None:
         """Delete a study and its trials."""

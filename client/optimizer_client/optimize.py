@@ -9,7 +9,6 @@ are running when Ctrl-C arrives: it marks those failed, then returns control.
 from __future__ import annotations
 
 import logging
-import math
 import multiprocessing
 import pickle
 import queue
@@ -20,9 +19,9 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .exceptions import ConflictError, OptimizerError
+from .exceptions import BadRequestError, ConflictError, OptimizerError
 from .progress import Progress
-from .trial import MAX_REASON, Trial
+from .trial import MAX_REASON, Trial, finite
 
 if TYPE_CHECKING:  # for annotations only: study.py imports this module for Study.optimize
     from .study import Study
@@ -58,10 +57,15 @@ def run_trial(trial: Trial, objective: Objective) -> None:
         return
     if value is None:
         trial.fail("the objective returned None without ending the trial")
-    elif not math.isfinite(value := float(value)):  # a diverged run; JSON has no NaN
-        trial.fail(f"the objective returned {value}")
-    else:
-        trial.complete(value)
+        return
+    try:
+        number = finite(value)
+    except BadRequestError:  # a string, a tuple, a diverged run (JSON has no NaN)
+        reason = f"the objective returned {type(value).__name__} {value!r:.200}"
+        log.warning("trial %s failed: %s", trial.number, reason)
+        trial.fail(reason[:MAX_REASON])
+        return
+    trial.complete(number)
 
 
 class _Tickets:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from .optimize import optimize
-from .trial import Trial
+from .trial import Trial, finite
 
 if TYPE_CHECKING:  # for annotations only: client.py imports this module
     from .client import Client
@@ -69,7 +69,7 @@ class Study:
 
     def observe(self, params: dict[str, Any], value: float) -> Trial:
         """Record a result for params chosen outside the service (an external trial)."""
-        return self._observe({"params": params, "value": value})[0]
+        return self._observe({"params": params, "value": finite(value)})[0]
 
     def best(self) -> Trial | None:
         """Return the best completed trial, or None before any."""

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import math
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
+
+from .exceptions import BadRequestError
 
 if TYPE_CHECKING:  # for annotations only: study.py imports this module
     from .study import Study
@@ -64,11 +67,11 @@ class Trial:
 
     def report(self, step: int, value: float) -> bool:
         """Record an intermediate value; return True when the trial should stop early."""
-        return self._observe({"value": value, "step": step})
+        return self._observe({"value": finite(value), "step": step})
 
     def complete(self, value: float) -> None:
         """Record the final value: the trial is completed."""
-        self._observe({"value": value})
+        self._observe({"value": finite(value)})
 
     def fail(self, reason: str | None = None) -> None:
         """Mark the trial failed, with an optional reason."""
@@ -81,7 +84,7 @@ class Trial:
         """Stop the trial early; its value defaults to the last intermediate value."""
         body: dict[str, Any] = {"pruned": True}
         if value is not None:
-            body["value"] = value
+            body["value"] = finite(value)
         self._observe(body)
 
     def heartbeat(self) -> None:
@@ -90,6 +93,7 @@ class Trial:
         self.data = self.study.client.request("POST", path, json={})["trial"]
 
     def _observe(self, body: dict[str, Any]) -> bool:
+        """POST an observation of this trial; whether it should stop."""
         trial, should_stop = self.study._observe({"trial_id": self.id, **body})
         self.data = trial.data
         return should_stop
@@ -109,3 +113,18 @@ class Trial:
             self.fail(f"{type(exc).__name__}: {exc}"[:MAX_REASON])
         except Exception:  # noqa: BLE001 - the user's exception matters more than ours
             log.exception("could not mark trial %s failed", self.id)
+
+
+def finite(value: Any) -> float:
+    """`value` as a float, or BadRequestError naming `value`: JSON has no NaN or infinity."""
+    if isinstance(value, bool):
+        raise BadRequestError(f"value must be a number, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise BadRequestError(
+            f"value must be a number, got {type(value).__name__} {value!r:.100}"
+        ) from None
+    if not math.isfinite(number):
+        raise BadRequestError(f"value must be finite, got {number}")
+    return number

@@ -4,29 +4,24 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, json
+from flask import Flask, Response, json, request
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 
+from .. import problems
 from ..errors import OptimizerError, StoreUnavailable
 
 log = logging.getLogger(__name__)
-PROBLEM_BASE = "https://optimizer-api.dev/problems/"
+PROBLEM_BASE = problems.PROBLEM_BASE
 
 
 def problem(
-    status: int, title: str, detail: str, errors=None, headers=None, extra=None
+    status: int, title: str, detail: str, errors=None, headers=None, kind: str | None = None,
+    extra=None,
 ) -> Response:
-    body = {
-        "type": PROBLEM_BASE + title.lower().replace(" ", "-"),
-        "title": title,
-        "status": status,
-        "detail": detail,
-    }
-    if errors:
-        body["errors"] = errors
+    body = problems.body(status, title, detail, errors, kind)
     body.update(extra or {})  # RFC 9457 extension members (a quota's name and limit)
-    response = Response(json.dumps(body), status, mimetype="application/problem+json")
+    response = Response(json.dumps(body), status, mimetype=problems.MEDIA_TYPE)
     response.headers.update(headers or {})
     return response
 
@@ -47,6 +42,12 @@ def _validation(exc: ValidationError) -> Response:
 
 
 def _http(exc: HTTPException) -> Response:
+    if isinstance(exc, NotFound) and request.url_rule is None:
+        # No route matched: most often a wrong base URL. Its own problem type tells it
+        # apart from a study or trial that does not exist (type .../not-found).
+        return problem(404, "Unknown route", f"no route {request.method} {request.path}: "
+                       "the API's routes are under /v1/ (see /openapi.yaml)",
+                       kind="unknown-route")
     response = problem(exc.code or 500, exc.name, exc.description or exc.name)
     if exc.code == 405 and exc.valid_methods:
         response.headers["Allow"] = ", ".join(exc.valid_methods)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import UTC, datetime
 from typing import Any
@@ -10,14 +9,19 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from ..domain import StudyView, Trial
+from ..errors import OptimizerError
 from ..service import External, Failed, Final, Intermediate, Pruned
 from ..service.explore import SORTS
+from .body import parse
 
 
 class StrictInt(fields.Integer):
-    """A JSON integer: no booleans, no strings, no floats."""
+    """A JSON integer: no booleans or strings. 82.0 is 82, as JSON Schema's `integer` (and
+    openapi.yaml) has it, and as some encoders write whole numbers; 82.5 is not."""
 
     def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)
@@ -46,13 +50,15 @@ class StrictBool(fields.Boolean):
 
 
 class JsonObject(fields.Field):
-    """A JSON object given as the text of a query parameter."""
+    """A JSON object given as the text of a query parameter, checked as bodies are."""
 
     def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ValidationError("Not valid JSON.")
         try:
-            parsed = json.loads(value, parse_constant=lambda c: float("nan"))
-        except (TypeError, ValueError):
-            raise ValidationError("Not valid JSON.") from None
+            parsed = parse(value)
+        except OptimizerError as exc:
+            raise ValidationError(exc.detail) from None
         if not isinstance(parsed, dict):
             raise ValidationError("Must be a JSON object.")
         return parsed
@@ -170,6 +176,15 @@ class CurvesQuery(Schema):
 
 class StudiesQuery(Schema):
     name = fields.String(load_default=None)
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, 2**62))
+
+
+def page_json(items: list, total: int, limit: int, offset: int) -> dict[str, Any]:
+    """How a page says where it is: the next page starts at `next_offset` (None: none)."""
+    after = offset + len(items)
+    return {"total": total, "limit": limit, "offset": offset,
+            "next_offset": after if items and after < total else None}
 
 
 # -- responses ------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from .body import load
-from .schemas import StudiesQuery, StudyCreate, study_json
+from .schemas import StudiesQuery, StudyCreate, page_json, study_json
 from .views import idempotency_key, ok, owner, reply, service
 
 bp = Blueprint("studies", __name__, url_prefix="/v1/studies")
@@ -21,8 +21,10 @@ def create_study():
 @bp.get("")
 def list_studies():
     query = StudiesQuery().load(request.args.to_dict())
-    found = service().list_studies(owner(), query["name"])
-    return ok({"studies": [study_json(v) for v in found]})
+    found, total = service().list_studies(owner(), query["name"], query["limit"],
+                                          query["offset"])
+    return ok({"studies": [study_json(v) for v in found],
+               **page_json(found, total, query["limit"], query["offset"])})
 
 
 @bp.get("/<int:study_id>")

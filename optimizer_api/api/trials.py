@@ -6,7 +6,7 @@ from flask import Blueprint, request
 
 from .body import load
 from .explore import csv_export, wants_csv
-from .schemas import HeartbeatIn, ObserveIn, SuggestIn, TrialsQuery, trial_json
+from .schemas import HeartbeatIn, ObserveIn, SuggestIn, TrialsQuery, page_json, trial_json
 from .views import idempotency_key, ok, owner, reply, service
 
 bp = Blueprint("trials", __name__, url_prefix="/v1/studies/<int:study_id>")
@@ -41,7 +41,8 @@ def list_trials(study_id: int):
         return csv_export(study_id, query)
     found, total = service().trials(owner(), study_id, query["state"], query["limit"],
                                     query["offset"], query["sort"], query["params"])
-    return ok({"trials": [trial_json(t) for t in found], "total": total})
+    return ok({"trials": [trial_json(t) for t in found],
+               **page_json(found, total, query["limit"], query["offset"])})
 
 
 @bp.get("/trials/<int:trial_id>")

@@ -85,6 +85,10 @@ class Sampler(Protocol):
         """How many more attempts a lost point of a finite sequence gets (0: none)."""
         ...
 
+    def max_count(self, space: Space) -> int | None:
+        """The most suggestions one call may ask for in this space (None: no bound)."""
+        ...
+
 
 class Unbounded:
     """Mixin of samplers that never run out: no cursor, nothing handed back."""
@@ -94,3 +98,6 @@ class Unbounded:
 
     def max_retries(self, options: Mapping[str, Any]) -> int:
         return 0
+
+    def max_count(self, space: Space) -> int | None:
+        return None

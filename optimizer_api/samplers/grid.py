@@ -43,6 +43,9 @@ class GridSampler:
     def max_retries(self, options: Mapping[str, Any]) -> int:
         return options["max_retries"]
 
+    def max_count(self, space: Space) -> None:
+        return None  # a point costs a few divisions
+
     def suggest(self, ctx: SamplerContext) -> Proposal:
         """Handed-back points first (lowest index first), then fresh ones from the cursor."""
         need = len(ctx.numbers)

@@ -16,12 +16,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .. import metrics
 from ..analysis import ImportanceReport
 from ..domain import Owner, Study, StudyView, Trial, TrialState
-from ..errors import AlreadyExists, Conflict, NotFound
+from ..errors import AlreadyExists, Conflict, NotFound, StoreUnavailable
 from ..space import Space
 from ..store import Store, reads, sql
-from . import definition, explore, idempotency, observe, studies, suggest
+from . import definition, explore, idempotency, judge, observe, studies, suggest
 from .idempotency import Key, Replay
 from .observe import External, Failed, Final, Intermediate, Observation, Pruned
 from .quotas import Quotas
@@ -90,12 +91,16 @@ class Service:
         with self.store.read() as conn:
             return studies.view(conn, self._study(conn, owner, study_id), self.clock())
 
-    def list_studies(self, owner: Owner, name: str | None = None) -> list[StudyView]:
-        """The studies `owner` sees (of that name if given), by id."""
+    def list_studies(
+        self, owner: Owner, name: str | None = None, limit: int = 100, offset: int = 0
+    ) -> tuple[list[StudyView], int]:
+        """A page of the studies `owner` sees (of that name if given) by id, and how many
+        there are in all."""
         now = self.clock()
         mine = None if owner.every_owner else owner.name
         with self.store.read() as conn:
-            return [studies.view(conn, s, now) for s in sql.list_studies(conn, mine, name)]
+            found, total = sql.list_studies(conn, mine, name, limit, offset)
+            return [studies.view(conn, s, now) for s in found], total
 
     def delete_study(self, owner: Owner, study_id: int) -> None:
         def _delete(conn):
@@ -112,35 +117,44 @@ class Service:
         """Up to `count` trials to run; a worker_id's running trials come back first.
 
         Raises:
-            InvalidRequest: `count` is over its quota.
+            InvalidRequest: `count` is over its quota, or more than the study's sampler
+                makes in one call.
             QuotaExceeded: new trials are needed and the study runs as many as allowed.
         """
         self.quotas.check_count(count)
-        space, pre = self._precompute(owner, study_id, count, worker_id)
-        return self._write(key, self._suggest, owner, study_id, count, worker_id, space, pre)
+        started = time.perf_counter()
+        study, space, pre = self._precompute(owner, study_id, count, worker_id)
+        result = self._write(key, self._suggest, owner, study_id, count, worker_id, space, pre)
+        metrics.SUGGEST.labels(study.algorithm["name"]).observe(time.perf_counter() - started)
+        return result
 
     def _precompute(
         self, owner: Owner, study_id: int, count: int, worker_id
-    ) -> tuple[Space, suggest.Precomputed | None]:
-        """The study's space, and an expensive proposal made outside the write lock if new
-        trials may be needed."""
+    ) -> tuple[Study, Space, suggest.Precomputed | None]:
+        """The study, its space, and an expensive proposal made outside the write lock if
+        new trials may be needed.
+
+        Raises:
+            InvalidRequest: `count` is more than the study's sampler makes in one call.
+        """
         now = self.clock()
         with self.store.read() as conn:
             study = self._study(conn, owner, study_id)
             space = Space.from_dict(study.definition["space"])
+            suggest.check_count(study, space, count)
             if worker_id is not None:
                 count -= len(sql.running_of_worker(conn, study_id, worker_id, now))
             if count <= 0 or exhausted_reason(conn, study, space, Counts(conn, study_id, now),
                                               now):
-                return space, None
-            return space, suggest.precompute(conn, study, space, count, now)
+                return study, space, None
+            return study, space, suggest.precompute(conn, study, space, count, now)
 
     def _suggest(self, conn, owner, study_id, count, worker_id, space, pre) -> Suggested:
         # Everything here runs under the study's write lock: no read backs, and the trials
         # are counted once, only if a criterion needs them.
         now = self.clock()
         study = self._study(conn, owner, study_id, lock=True)
-        sql.expire_lapsed(conn, study_id, now)
+        metrics.LEASES_EXPIRED.inc(sql.expire_lapsed(conn, study_id, now))
         trials: list[Trial] = []
         lease = now + study.lease_seconds
         if worker_id is not None:  # a retrying worker gets its running trials back
@@ -166,9 +180,23 @@ class Service:
     ) -> Observed | Replay:
         """Record a report: a final or intermediate value, a failure, a pruning, or a
         result for params the user chose."""
-        return self._write(key, self._observe, owner, study_id, obs)
+        verdict = None
+        if isinstance(obs, Intermediate):
+            verdict = self._judge_ahead(owner, study_id, obs)
+        return self._write(key, self._observe, owner, study_id, obs, verdict)
 
-    def _observe(self, conn, owner: Owner, study_id: int, obs: Observation) -> Observed:
+    def _judge_ahead(self, owner: Owner, study_id: int, obs: Intermediate) -> judge.Verdict | None:
+        """The early-stopping rule's reading of the other trials, done before the write
+        lock (judge.py); None when there is none to do, or nothing to judge."""
+        now = self.clock()
+        with self.store.read() as conn:
+            study = self._study(conn, owner, study_id)
+            trial = self._trial(conn, study_id, obs.trial_id, now)
+            return judge.ahead(conn, study, trial, obs.step, obs.value, now)
+
+    def _observe(
+        self, conn, owner: Owner, study_id: int, obs: Observation, verdict=None
+    ) -> Observed:
         now = self.clock()
         study = self._study(conn, owner, study_id, lock=isinstance(obs, External))
         space = Space.from_dict(study.definition["space"])
@@ -179,7 +207,8 @@ class Service:
         else:
             trial = self._trial(conn, study_id, obs.trial_id, now, lock=True)
             if isinstance(obs, Intermediate):
-                trial, should_stop = observe.intermediate(conn, study, trial, obs, now)
+                trial, should_stop = observe.intermediate(conn, study, trial, obs, now,
+                                                          verdict)
             else:
                 trial = observe.finish(conn, trial, obs, now)
         state, reason = status(conn, study, space, Counts(conn, study_id, now), now)
@@ -267,6 +296,14 @@ class Service:
 
     def ready(self) -> None:
         self.store.ping()
+
+    def trial_states(self) -> dict[str, int] | None:
+        """Every study's trials per state (as metrics show them); None if the store is out."""
+        try:
+            with self.store.read() as conn:
+                return sql.state_totals(conn, self.clock())
+        except StoreUnavailable:
+            return None
 
     # -- idempotency keys ------------------------------------------------------------
     def _write(self, key: Key | None, fn: Callable, *args):

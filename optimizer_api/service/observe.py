@@ -7,20 +7,21 @@ final report equal to the stored one changes nothing; a different one is a Confl
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection
 
-from .. import stopping
 from ..domain import Study, Trial, TrialState
-from ..errors import Conflict
+from ..errors import Conflict, InvalidRequest
 from ..space import Space
 from ..store import sql
+from . import judge
 
-log = logging.getLogger(__name__)
 RUNNING, EXPIRED = TrialState.RUNNING, TrialState.EXPIRED
+# Intermediate values a trial keeps: bounds what one trial weighs in every read (about
+# 4 MB of JSON at most), and a report every batch of a long run still fits.
+MAX_INTERMEDIATE = 100_000
 
 
 @dataclass(frozen=True)
@@ -78,9 +79,11 @@ def external(conn: Connection, study: Study, space: Space, obs: External, now: f
 
 
 def intermediate(
-    conn: Connection, study: Study, trial: Trial, obs: Intermediate, now: float
+    conn: Connection, study: Study, trial: Trial, obs: Intermediate, now: float,
+    verdict: judge.Verdict | None = None,
 ) -> tuple[Trial, bool]:
-    """Store a value at a step and renew the lease; the trial, and whether it should stop."""
+    """Store a value at a step and renew the lease; the trial, and whether it should stop
+    (`verdict`: the early-stopping rule's, made before the write lock; see judge.py)."""
     step, value = obs.step, obs.value
     if trial.state not in (RUNNING, EXPIRED):
         raise Conflict(f"trial {trial.id} is {trial.state.value}: it takes no more reports")
@@ -91,36 +94,20 @@ def intermediate(
                 errors={"step": ["already reported with another value"]},
             )
         return trial, False  # a retry of the same report
+    if len(trial.intermediate) >= MAX_INTERMEDIATE:
+        message = f"a trial keeps at most {MAX_INTERMEDIATE} intermediate values"
+        raise InvalidRequest(f"step: {message}", errors={"step": [message]})
     sql.insert_intermediate(conn, trial.id, step, value)
     trial = replace(trial, intermediate={**trial.intermediate, step: value})
     if trial.state is EXPIRED:
         return trial, False  # the value is kept; the trial stays expired
     trial = replace(trial, lease_expires_at=now + study.lease_seconds)
     sql.update_trial(conn, trial.id, lease_expires_at=trial.lease_expires_at)
-    reason = _stop_reason(conn, study, trial, now)
+    reason = judge.stop_reason(conn, study, trial, now, verdict)
     if reason is None:
         return trial, False
     sql.update_trial(conn, trial.id, reason=reason)
     return replace(trial, reason=reason), True
-
-
-def _stop_reason(conn, study: Study, trial: Trial, now) -> str | None:
-    """Why the study's early-stopping rule stops the trial now, or None."""
-    spec = study.definition.get("early_stopping")
-    if not spec:
-        return None
-    rule = stopping.get(spec["rule"])
-    others = []
-    if rule.uses_others:  # judged at this step: the others' curves beyond it do not matter
-        step = max(trial.intermediate)
-        others = [t for t in sql.curves_up_to(conn, study.id, now, step) if t.id != trial.id]
-    options = {k: v for k, v in spec.items() if k != "rule"}
-    try:
-        decision = rule.should_stop(trial, others, study.direction, options)
-    except Exception:  # a rule must never fail a report
-        log.exception("rule %s failed on trial %s", rule.name, trial.id)
-        return None
-    return (decision.reason or f"stopped by the {rule.name} rule") if decision.stop else None
 
 
 def finish(conn: Connection, trial: Trial, obs: Ending, now: float) -> Trial:

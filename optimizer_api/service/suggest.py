@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 
 from .. import samplers
 from ..domain import COUNTED_STATES, Study, Trial, TrialState
+from ..errors import InvalidRequest
 from ..space import Space
 from ..store import sql
 
@@ -29,6 +30,16 @@ class Precomputed:
 
     next_number: int
     proposal: samplers.Proposal
+
+
+def check_count(study: Study, space: Space, count: int) -> None:
+    """InvalidRequest naming `count` when the sampler makes fewer in one call."""
+    name = study.algorithm["name"]
+    most = samplers.get(name).max_count(space)
+    if most is not None and count > most:
+        message = (f"at most {most} per call for a {name} study of {len(space)} parameters "
+                   f"(the work grows with count and with the parameters)")
+        raise InvalidRequest(f"count: {message}", errors={"count": [message]})
 
 
 def precompute(

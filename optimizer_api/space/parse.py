@@ -83,6 +83,8 @@ def _parse_numeric(name: str, kind: str, spec: Mapping) -> NumericParam:
     low, high = spec.get("low"), spec.get("high")
     log, step = spec.get("log", False), spec.get("step")
     for key, v in (("low", low), ("high", high)):
+        if v is None:
+            raise ValueError(f"{key} is required for a {kind} parameter")
         if not is_number(v):
             raise ValueError(f"{key} must be a finite number, got {v!r}")
         if kind == "int" and float(v) != int(v):

@@ -8,7 +8,7 @@ trial keeps its curve: rules count it up to the step it reached.
 from __future__ import annotations
 
 from .asha import ASHARule
-from .base import Decision, Rule
+from .base import Cohort, Decision, Rule
 from .median import MedianRule
 from .patience import PatienceRule
 from .threshold import ThresholdRule
@@ -27,4 +27,4 @@ def get(name: str) -> Rule:
     return _REGISTRY[name]
 
 
-__all__ = ["Decision", "Rule", "get", "names"]
+__all__ = ["Cohort", "Decision", "Rule", "get", "names"]

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..domain import Direction, Trial, TrialState
-from .base import CONTINUE, Decision, check_known, curve, fmt, int_option
+from .base import CONTINUE, FIRST_AT_OR_AFTER, Cohort, Decision, check_known, curve, fmt, int_option
 
 # A failed trial's value at a rung may come from a diverging run: leave it out.
 COUNTED = (TrialState.COMPLETED, TrialState.PRUNED, TrialState.RUNNING, TrialState.EXPIRED)
@@ -33,11 +33,21 @@ def value_at_rung(points: Sequence[tuple[int, float]], rung: int) -> float | Non
     return next((v for step, v in points if step >= rung), None)
 
 
+def _rung_reached(points: Sequence[tuple[int, float]], opts) -> int | None:
+    """The highest rung the latest report crossed (decided there, never again), or None."""
+    if not points:
+        return None
+    step = points[-1][0]
+    previous = points[-2][0] if len(points) > 1 else None
+    ladder = rungs(opts["min_resource"], opts["reduction_factor"], opts["max_resource"], step)
+    crossed = [r for r in ladder if previous is None or previous < r]
+    return crossed[-1] if crossed else None
+
+
 class ASHARule:
     """Continue at a rung only within the top 1/reduction_factor of the trials there."""
 
     name = "asha"
-    uses_others = True  # judged against the other trials' curves
     # Chosen on the tuning seeds of benchmarks/early_stopping.py (results/*.tuning.md).
     defaults = {"min_resource": 3, "reduction_factor": 2, "max_resource": None}
 
@@ -69,15 +79,15 @@ class ASHARule:
     ) -> Decision:
         opts = self.validate_options(options)
         points = curve(trial)
-        if not points:
+        rung = _rung_reached(points, opts)
+        if rung is None:
             return CONTINUE
-        step = points[-1][0]
-        previous = points[-2][0] if len(points) > 1 else None
-        ladder = rungs(opts["min_resource"], opts["reduction_factor"], opts["max_resource"], step)
-        crossed = [r for r in ladder if previous is None or previous < r]
-        if not crossed:  # decided at the report that reached the rung, never again
-            return CONTINUE
-        return self._judge(points, crossed[-1], others, trial.id, direction, opts)
+        return self._judge(points, rung, others, trial.id, direction, opts)
+
+    def cohort(self, trial: Trial, options: Mapping[str, Any]) -> Cohort | None:
+        """The others' values at the rung the latest report reached, if it reached one."""
+        rung = _rung_reached(curve(trial), self.validate_options(options))
+        return None if rung is None else Cohort(rung, FIRST_AT_OR_AFTER, COUNTED)
 
     def _judge(self, points, rung, others, trial_id, direction, opts) -> Decision:
         """Keep the trial iff fewer than n // reduction_factor trials at `rung` beat it."""

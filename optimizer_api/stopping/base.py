@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..domain import Direction, Trial
+from ..domain import Direction, Trial, TrialState
 
 
 @dataclass(frozen=True)
@@ -24,14 +24,35 @@ class Decision:
 
 
 CONTINUE = Decision(False, None)
+MEAN_UP_TO, FIRST_AT_OR_AFTER = "mean_up_to", "first_at_or_after"
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """What a rule needs of the other trials to judge this report: one number each.
+
+    For every other trial in `states`, the mean of its values at steps <= `step` if its
+    curve reaches `step` (MEAN_UP_TO), or its first value at a step >= `step`
+    (FIRST_AT_OR_AFTER). The service reads just that and hands the rule each such trial
+    with a one-point curve that gives the rule the same answer as the whole curve, so a
+    report costs one number per trial, whatever the curves' lengths.
+    """
+
+    step: int
+    kind: str
+    states: tuple[TrialState, ...]
 
 
 class Rule(Protocol):
     name: str
-    uses_others: bool  # False: `others` may be left empty (the service skips loading them)
 
     def validate_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
         """The options with defaults filled in, or ValueError naming the bad option."""
+        ...
+
+    def cohort(self, trial: Trial, options: Mapping[str, Any]) -> Cohort | None:
+        """What of the others `should_stop` needs for the trial's latest report; None:
+        nothing (it judges this report on the trial's own curve, or not at all)."""
         ...
 
     def should_stop(
@@ -41,6 +62,12 @@ class Rule(Protocol):
         direction: Direction,
         options: Mapping[str, Any],
     ) -> Decision: ...
+
+
+def last_step(trial: Trial) -> int | None:
+    """The step of the trial's latest finite value, or None."""
+    steps = [s for s, v in trial.intermediate.items() if _finite(v)]
+    return max(steps) if steps else None
 
 
 def curve(trial: Trial) -> list[tuple[int, float]]:

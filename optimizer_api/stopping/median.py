@@ -17,7 +17,19 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..domain import Direction, Trial, TrialState
-from .base import CONTINUE, Decision, best, check_known, curve, fmt, int_option, running_average
+from .base import (
+    CONTINUE,
+    MEAN_UP_TO,
+    Cohort,
+    Decision,
+    best,
+    check_known,
+    curve,
+    fmt,
+    int_option,
+    last_step,
+    running_average,
+)
 
 COUNTED = (TrialState.COMPLETED,)
 
@@ -26,7 +38,6 @@ class MedianRule:
     """Stop a trial whose best value is worse than the median running average of the others."""
 
     name = "median"
-    uses_others = True  # judged against the other trials' curves
     # Chosen on the tuning seeds of benchmarks/early_stopping.py (results/*.tuning.md).
     defaults = {"min_steps": 2, "min_trials": 3}
 
@@ -46,6 +57,13 @@ class MedianRule:
             "min_steps": int_option(options, "min_steps", self.defaults["min_steps"], 0),
             "min_trials": int_option(options, "min_trials", self.defaults["min_trials"], 1),
         }
+
+    def cohort(self, trial: Trial, options: Mapping[str, Any]) -> Cohort | None:
+        """The completed trials' running averages at the trial's latest step."""
+        step = last_step(trial)
+        if step is None or step < self.validate_options(options)["min_steps"]:
+            return None
+        return Cohort(step, MEAN_UP_TO, COUNTED)
 
     def should_stop(
         self,

@@ -18,7 +18,6 @@ class PatienceRule:
     """Stop when the value has not improved by more than min_delta for `patience` steps."""
 
     name = "patience"
-    uses_others = False  # judged on its own curve
     # Shorter patience stopped good but noisy curves in benchmarks/early_stopping.py.
     defaults = {"patience": 10, "min_delta": 0.0}
 
@@ -37,6 +36,9 @@ class PatienceRule:
             "patience": int_option(options, "patience", self.defaults["patience"], 1),
             "min_delta": float(number_option(options, "min_delta", 0.0, low=0.0)),
         }
+
+    def cohort(self, trial: Trial, options: Mapping[str, Any]) -> None:
+        return None  # judged on the trial's own curve
 
     def should_stop(
         self,

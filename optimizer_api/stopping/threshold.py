@@ -18,7 +18,6 @@ class ThresholdRule:
     """Stop at or after step `min_step` when the latest value is worse than `bound`."""
 
     name = "threshold"
-    uses_others = False  # judged on its own curve
     defaults = {"bound": None, "min_step": 0}
 
     def validate_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
@@ -37,6 +36,9 @@ class ThresholdRule:
             "bound": number_option(options, "bound", None),
             "min_step": int_option(options, "min_step", self.defaults["min_step"], 0),
         }
+
+    def cohort(self, trial: Trial, options: Mapping[str, Any]) -> None:
+        return None  # judged on the trial's own curve
 
     def should_stop(
         self,

@@ -13,12 +13,14 @@ import contextlib
 import fcntl
 import logging
 import os
+import threading
 import time
 from collections.abc import Iterator
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ..errors import StoreUnavailable
 from . import migrate
@@ -26,6 +28,9 @@ from . import migrate
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
+# What a client is told on a 503 (the driver's message goes to the log, not to clients).
+UNAVAILABLE = ("the store is busy or out of reach: retry after the Retry-After delay; "
+               "if it persists, the service's log says why")
 # PostgreSQL error codes worth retrying: serialization failure, deadlock.
 _RETRYABLE_PG = {"40001", "40P01"}
 _SCHEMA_LOCK = 74023519  # the PostgreSQL advisory lock of schema changes
@@ -36,9 +41,10 @@ class Store:
 
     def __init__(
         self, url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, sqlite_synchronous="FULL",
-        migrate_at_start: bool = True,
+        migrate_at_start: bool = True, threads: int = 1,
     ):
         self.url = make_url(url)
+        self.threads = threads  # of the process: on SQLite, each may hold a connection
         self.busy_timeout_ms = busy_timeout_ms
         if sqlite_synchronous not in ("FULL", "NORMAL"):
             raise ValueError("sqlite_synchronous must be FULL or NORMAL")
@@ -52,15 +58,17 @@ class Store:
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self._engine: Engine | None = None
         self._pid: int | None = None
+        self._lock = threading.Lock()  # the threads of a worker make the engine once
         if self.is_sqlite and self.url.database in (None, "", ":memory:"):
             raise ValueError("SQLite needs a file path: sqlite:////abs/path/to/file.db")
 
     @property
     def engine(self) -> Engine:
-        if self._engine is None or self._pid != os.getpid():
-            self._engine = self._make_engine()
-            self._pid = os.getpid()
-        return self._engine
+        with self._lock:
+            if self._engine is None or self._pid != os.getpid():
+                self._engine = self._make_engine()
+                self._pid = os.getpid()
+            return self._engine
 
     @property
     def display_url(self) -> str:
@@ -70,7 +78,8 @@ class Store:
         if not self.is_sqlite:
             return create_engine(self.url, pool_pre_ping=True, pool_size=5, max_overflow=5)
         busy, synchronous = self.busy_timeout_ms, self.sqlite_synchronous
-        engine = create_engine(self.url, connect_args={"timeout": busy / 1000})
+        engine = create_engine(self.url, connect_args={"timeout": busy / 1000},
+                               pool_size=max(5, self.threads), max_overflow=5)
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn, _record):
@@ -140,7 +149,7 @@ class Store:
                     return fn(conn, *args, **kwargs)
             except _Retryable:
                 if attempt == attempts - 1:
-                    raise StoreUnavailable("the store kept reporting conflicts") from None
+                    raise StoreUnavailable(UNAVAILABLE) from None
                 time.sleep(0.01 * (attempt + 1))
         raise AssertionError("unreachable")
 
@@ -164,14 +173,18 @@ class Store:
         except OperationalError as exc:
             if _pg_code(exc) in _RETRYABLE_PG:
                 raise _Retryable() from exc
-            log.warning("store unavailable: %s", exc.orig)
-            raise StoreUnavailable(f"the store is busy or out of reach: {exc.orig}") from exc
+            log.warning("store unavailable: %s", exc.orig)  # the cause, for operators
+            raise StoreUnavailable(UNAVAILABLE) from exc
         except DBAPIError as exc:
             if _pg_code(exc) in _RETRYABLE_PG:
                 raise _Retryable() from exc
             if exc.connection_invalidated:
-                raise StoreUnavailable("the connection to the store was lost") from exc
+                log.warning("store connection lost: %s", exc.orig)
+                raise StoreUnavailable(UNAVAILABLE) from exc
             raise
+        except PoolTimeout as exc:  # every connection of this process is in use
+            log.warning("no store connection free: %s", exc)
+            raise StoreUnavailable(UNAVAILABLE) from exc
 
     # -- schema ------------------------------------------------------------------------
     @contextlib.contextmanager

@@ -43,25 +43,75 @@ def page(
     filters: Sequence[ParamFilter] = (), sort: str = "number", limit: int = 100,
     offset: int = 0, after: int | None = None,
 ) -> tuple[list[Trial], int | None]:
-    """One page of the study's trials (with their curves) and how many match in all.
+    """One page of the study's trials with their curves, and how many match in all.
 
-    With `after` (a trial number; sort by number only), the page starts past it and the
-    total is not counted (None): how an export walks a big study without offsets.
+    The page holds at most `limit` trials, fewer where more would be over PAGE_BYTES
+    (measured before anything big is read): always at least one.
+    With `after` (a trial number; sort by number only), the page starts past it, holds
+    no curves and the total is not counted (None): how an export walks a big study.
     """
     where = [trials.c.study_id == study_id]
     if states:
         where.append(effective_state(now).in_(list(states)))
     where += [_matches(conn, f) for f in filters]
-    total = None
-    if after is None:
-        total = conn.execute(select(func.count()).select_from(trials).where(*where)).scalar_one()
-    else:
+    if after is not None:
         where.append(trials.c.number > after)
-    rows = conn.execute(
-        select(trials).where(*where).order_by(*SORTS[sort]).limit(limit).offset(offset)
+        rows = conn.execute(select(trials).where(*where).order_by(trials.c.number)
+                            .limit(limit)).all()
+        return [row_to_trial(r, None, now) for r in rows], None
+    total = conn.execute(select(func.count()).select_from(trials).where(*where)).scalar_one()
+    sizes = conn.execute(
+        select(trials.c.id, _row_bytes()).where(*where).order_by(*SORTS[sort])
+        .limit(limit).offset(offset)
     ).all()
-    curves = intermediate_of(conn, [r.id for r in rows])
-    return [row_to_trial(r, curves.get(r.id), now) for r in rows], total
+    ids = _within_budget(conn, sizes)
+    rows = {r.id: r for r in _rows_by_id(conn, ids)}
+    curves = intermediate_of(conn, ids)
+    return [row_to_trial(rows[i], curves.get(i), now) for i in ids], total
+
+
+# What one page of trials may take as JSON, about: a worker holds it a few times over
+# while it answers (rows, Trial objects, dicts, the text). 47 MB pages (10,000 trials of
+# 100 steps) used to hold ~480 MB in a worker.
+PAGE_BYTES = 8 * 2**20
+POINT_BYTES = 40  # {"step": 12, "value": 0.123456789012}, in a trial's JSON
+ROW_BYTES = 400  # a trial's JSON without its params, info, reason and curve
+
+
+def _row_bytes():
+    text = [trials.c.params, trials.c.info, trials.c.reason, trials.c.worker_id]
+    return sum((func.coalesce(func.length(c), 0) for c in text), ROW_BYTES).label("size")
+
+
+def _within_budget(conn: Connection, sizes) -> list[int]:
+    """The ids of the first rows whose JSON (curves counted) fits PAGE_BYTES; one at least."""
+    points = _curve_lengths(conn, [r.id for r in sizes])
+    kept, used = [], 0
+    for r in sizes:
+        used += r.size + POINT_BYTES * points.get(r.id, 0)
+        if kept and used > PAGE_BYTES:
+            break
+        kept.append(r.id)
+    return kept
+
+
+def _curve_lengths(conn: Connection, ids: list[int]) -> dict[int, int]:
+    """How many intermediate values each trial has (read from the primary key alone)."""
+    out: dict[int, int] = {}
+    for chunk in (ids[i : i + 900] for i in range(0, len(ids), 900)):
+        out.update(conn.execute(
+            select(intermediate_values.c.trial_id, func.count())
+            .where(intermediate_values.c.trial_id.in_(chunk))
+            .group_by(intermediate_values.c.trial_id)
+        ).all())
+    return out
+
+
+def _rows_by_id(conn: Connection, ids: list[int]) -> list:
+    rows = []
+    for chunk in (ids[i : i + 900] for i in range(0, len(ids), 900)):
+        rows += conn.execute(select(trials).where(trials.c.id.in_(chunk))).all()
+    return rows
 
 
 def finished(conn: Connection, study_id: int, now: float) -> list[tuple[int, int, str, Any]]:
@@ -100,10 +150,7 @@ def completed(conn: Connection, study_id: int) -> list[Trial]:
 def trials_by_id(conn: Connection, ids: Iterable[int], now: float, curves: bool) -> list[Trial]:
     """The trials of these ids, by number; with their curves if `curves`."""
     ids = list(ids)
-    rows = []
-    for chunk in (ids[i : i + 900] for i in range(0, len(ids), 900)):
-        rows += conn.execute(select(trials).where(trials.c.id.in_(chunk))).all()
-    rows.sort(key=lambda r: r.number)
+    rows = sorted(_rows_by_id(conn, ids), key=lambda r: r.number)
     found = intermediate_of(conn, ids) if curves else {}
     return [row_to_trial(r, found.get(r.id), now) for r in rows]
 

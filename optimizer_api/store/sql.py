@@ -110,15 +110,20 @@ def find_study(conn: Connection, owner: str, name: str) -> Study | None:
 
 
 def list_studies(
-    conn: Connection, owner: str | None = None, name: str | None = None
-) -> list[Study]:
-    """The studies of `owner` (of every owner if None), of that name if given, by id."""
-    query = select(studies).order_by(studies.c.id)
+    conn: Connection, owner: str | None, name: str | None, limit: int, offset: int = 0
+) -> tuple[list[Study], int]:
+    """A page of the studies of `owner` (of every owner if None), of that name if given,
+    by id, and how many there are."""
+    where = []
     if owner is not None:
-        query = query.where(studies.c.owner == owner)
+        where.append(studies.c.owner == owner)
     if name is not None:
-        query = query.where(studies.c.name == name)
-    return [_study(r) for r in conn.execute(query)]
+        where.append(studies.c.name == name)
+    total = conn.execute(select(func.count()).select_from(studies).where(*where)).scalar_one()
+    rows = conn.execute(
+        select(studies).where(*where).order_by(studies.c.id).limit(limit).offset(offset)
+    )
+    return [_study(r) for r in rows], total
 
 
 def count_studies(conn: Connection, owner: str) -> int:
@@ -176,8 +181,9 @@ def get_trial(
     return row_to_trial(row, curve, now)
 
 
-def expire_lapsed(conn: Connection, study_id: int, now: float) -> None:
-    conn.execute(_EXPIRE, {"_study_id": study_id, "_now": now})
+def expire_lapsed(conn: Connection, study_id: int, now: float) -> int:
+    """Mark the running trials whose lease lapsed expired; how many there were."""
+    return conn.execute(_EXPIRE, {"_study_id": study_id, "_now": now}).rowcount
 
 
 def state_counts(conn: Connection, study_id: int, now: float) -> dict[str, int]:
@@ -203,6 +209,20 @@ def state_counts(conn: Connection, study_id: int, now: float) -> dict[str, int]:
         ).scalar_one()
         counts[RUNNING] -= lapsed
         counts[EXPIRED] += lapsed
+    return counts
+
+
+def state_totals(conn: Connection, now: float) -> dict[str, int]:
+    """Trials of every study per effective state (lapsed leases counted as expired)."""
+    counts = {s.value: 0 for s in TrialState}
+    rows = conn.execute(select(trials.c.state, func.count()).group_by(trials.c.state))
+    counts.update({s: n for s, n in rows})
+    lapsed = conn.execute(
+        select(func.count()).select_from(trials)
+        .where(trials.c.state == RUNNING, trials.c.lease_expires_at < now)
+    ).scalar_one()
+    counts[RUNNING] -= lapsed
+    counts[EXPIRED] += lapsed
     return counts
 
 
@@ -268,6 +288,20 @@ def requeueable_indices(
     return [r[0] for r in rows]
 
 
+def result_for_point(
+    conn: Connection, study_id: int, grid_index: int, other_than: int
+) -> int | None:
+    """The number of another trial of the point (of a finite sequence) that has a result
+    (completed or pruned), or None."""
+    return conn.execute(
+        select(trials.c.number)
+        .where(trials.c.study_id == study_id, trials.c.grid_index == grid_index,
+               trials.c.id != other_than,
+               trials.c.state.in_([TrialState.COMPLETED.value, TrialState.PRUNED.value]))
+        .limit(1)
+    ).scalar()
+
+
 # -- intermediate values -------------------------------------------------------------
 def intermediate_of(conn: Connection, trial_ids: Iterable[int]) -> dict[int, dict[int, float]]:
     ids = list(trial_ids)
@@ -300,27 +334,3 @@ def sampler_history(conn: Connection, study_id: int, now: float) -> list[Trial]:
               value=r.value)
         for r in rows
     ]
-
-
-def curves_up_to(conn: Connection, study_id: int, now: float, max_step: int) -> list[Trial]:
-    """Every trial with its curve up to max_step, as early-stopping rules see them (no
-    params): one query, and nothing of the curves beyond the step being judged."""
-    state = effective_state(now).label("state")
-    rows = conn.execute(
-        select(trials.c.id, trials.c.number, state, trials.c.value,
-               intermediate_values.c.step, intermediate_values.c.value.label("at_step"))
-        .select_from(trials.outerjoin(intermediate_values, and_(
-            intermediate_values.c.trial_id == trials.c.id,
-            intermediate_values.c.step <= max_step,
-        )))
-        .where(trials.c.study_id == study_id)
-        .order_by(trials.c.number, intermediate_values.c.step)
-    )
-    out: dict[int, Trial] = {}
-    for r in rows:
-        trial = out.get(r.id)
-        if trial is None:
-            trial = out[r.id] = Trial(r.id, r.number, TrialState(r.state), {}, r.value)
-        if r.step is not None:
-            trial.intermediate[r.step] = r.at_step
-    return list(out.values())

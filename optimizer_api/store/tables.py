@@ -76,6 +76,9 @@ intermediate_values = Table(
     Column("trial_id", Id, ForeignKey("trials.id", ondelete="CASCADE"), primary_key=True),
     Column("step", Integer, primary_key=True, autoincrement=False),
     Column("value", Double, nullable=False),
+    # Covers what early-stopping rules read (store/cohorts.py): a trial's values up to or
+    # from a step, from the index alone.
+    Index("ix_intermediate_values_covering", "trial_id", "step", "value"),
 )
 
 idempotency_keys = Table(

@@ -86,9 +86,9 @@ def test_create_is_create_or_load(svc):
     assert created and not created_again and first.study.id == again.study.id
     with pytest.raises(Conflict):
         svc.create_study(ME, {"name": "s", "space": SPACE, "seed": 4})
-    assert [v.study.name for v in svc.list_studies(ME, )] == ["s"]
-    assert svc.list_studies(ME, "s")[0].study.id == first.study.id
-    assert svc.list_studies(ME, "nope") == []
+    assert [v.study.name for v in svc.list_studies(ME)[0]] == ["s"]
+    assert svc.list_studies(ME, "s")[0][0].study.id == first.study.id
+    assert svc.list_studies(ME, "nope") == ([], 0)
 
 
 def test_delete_removes_the_study_and_its_trials(svc):
@@ -261,7 +261,7 @@ def test_an_answer_is_stored_even_if_its_claim_was_lost(svc):
     answer = lambda r: (200, {"ok": 1})  # noqa: E731
     key = Key("me", scope, "lost", empty)
     svc.store.run_write(idempotency._answered, key, holders.new_claim(), svc.clock, answer,
-                        svc._suggest, ME, sid, 1, None, *svc._precompute(ME, sid, 1, None))
+                        svc._suggest, ME, sid, 1, None, *svc._precompute(ME, sid, 1, None)[1:])
     assert claim(svc, key).body == '{"ok":1}'
 
 
@@ -340,11 +340,11 @@ def test_a_gp_proposal_made_outside_the_lock_is_redone_if_another_worker_was_ser
     sid = make(svc, algorithm={"name": "bayesian", "options": {"n_initial": 2}}, seed=4)
     for x, k in ((-0.5, 1), (0.2, 2), (0.7, 4), (0.0, 3)):
         svc.observe(ME, sid, obs(params={"x": x, "k": k}, value=(x - 0.1) ** 2 + k))
-    space, stale = svc._precompute(ME, sid, 1, None)  # from a snapshot, before the write lock
+    _, space, stale = svc._precompute(ME, sid, 1, None)  # from a snapshot, before the lock
     other = svc.suggest(ME, sid).trials[0]  # meanwhile another worker is served
     assert other.params == stale.proposal.suggestions[0].params  # the same snapshot
     mine = svc.store.run_write(svc._suggest, ME, sid, 1, None, space, stale).trials[0]
     assert mine.params != other.params  # made again, knowing the other's running trial
-    space, fresh = svc._precompute(ME, sid, 1, None)
+    _, space, fresh = svc._precompute(ME, sid, 1, None)
     used = svc.store.run_write(svc._suggest, ME, sid, 1, None, space, fresh).trials[0]
     assert used.params == fresh.proposal.suggestions[0].params  # nobody came between

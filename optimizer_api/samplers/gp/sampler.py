@@ -37,6 +37,13 @@ log = logging.getLogger(__name__)
 DEFAULT_N_INITIAL = 10
 DEFAULT_BETA = 2.0
 ACQUISITIONS = ("log_ei", "ucb")
+# The work of one suggest: count x (parameters + SUGGESTION_OVERHEAD) at most MAX_WORK.
+# Each model suggestion costs about 0.1 s at 50 trials of history whatever the dimension,
+# plus a fit that grows with it (0.8 s in 256-D): benchmarks/results/limits.md. The cap
+# keeps one call within a few seconds: 46 points in 6-D, 28 in 20-D, 3 in 256-D (where
+# count=100 used to run past the worker timeout).
+MAX_WORK = 1024
+SUGGESTION_OVERHEAD = 16
 POWER_WARP = True  # Yeo-Johnson on the values (see warp.py)
 
 
@@ -69,6 +76,9 @@ class GPSampler(Unbounded):
             raise ValueError(f"beta must be a positive finite number, got {beta!r}")
         out["beta"] = float(beta)
         return out
+
+    def max_count(self, space: Space) -> int:
+        return max(1, MAX_WORK // (len(space) + SUGGESTION_OVERHEAD))
 
     def suggest(self, ctx: SamplerContext) -> Proposal:
         opts = self.validate_options(ctx.options, ctx.space)

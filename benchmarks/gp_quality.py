@@ -99,7 +99,7 @@ def main() -> None:
     ap.add_argument("--procs", type=int, default=2)
     ap.add_argument("--out", default="gp_quality")
     ap.add_argument("--merge", default="", help="result files whose runs (ours too) to reuse")
-    ap.add_argument("--sequential", default="", help="batch mode: the sequential runs' file")
+    ap.add_argument("--sequential", default="", help="batch mode: files of sequential runs")
     args = ap.parse_args()
     problems = args.problems.split(",") if args.problems else list(SETS[args.set])
     methods = args.methods.split(",")
@@ -118,7 +118,8 @@ def main() -> None:
         header() + f"{args.budget} trials, batches of {args.batch}, up to {args.seeds} seeds.\n\n"
     )
     if args.batch > 1:
-        seq = _runs(Path(args.sequential)) if args.sequential else []
+        seq = [r for f in filter(None, args.sequential.split(",")) for r in _runs(Path(f))]
+        seq = [r for r in seq if r["batch"] == 1 and r["budget"] == args.budget]
         text += gp_tables.batch_table(rows, seq, problems, methods)
     else:
         text += gp_tables.table(rows, problems, methods)

@@ -66,10 +66,10 @@ def _init_worker() -> None:
         pass
 
 
-def collect(tasks: list[tuple], reuse: list[dict], log: Path, procs: int) -> list[dict]:
+def collect(tasks, reuse: list[dict], log: Path, procs: int, run_missing=True) -> list[dict]:
     """Rows for every task: reused where a row has its key, run otherwise (logged)."""
     have = {_key(r): r for r in reuse}
-    todo = [t for t in tasks if t not in have]
+    todo = [t for t in tasks if t not in have] if run_missing else []
     rows = [have[t] for t in tasks if t in have]
     # The slowest methods first, so the pool does not end on one long straggler.
     todo.sort(key=lambda t: (t[1] == "ours", t[1] == "random"))
@@ -99,6 +99,7 @@ def main() -> None:
     ap.add_argument("--procs", type=int, default=2)
     ap.add_argument("--out", default="gp_quality")
     ap.add_argument("--merge", default="", help="result files whose runs (ours too) to reuse")
+    ap.add_argument("--report-only", action="store_true", help="tabulate what is there")
     ap.add_argument("--sequential", default="", help="batch mode: files of sequential runs")
     args = ap.parse_args()
     problems = args.problems.split(",") if args.problems else list(SETS[args.set])
@@ -113,7 +114,8 @@ def main() -> None:
     reuse += [r for r in _runs(CACHE) if r["method"] != "ours"]
     out = RESULTS / args.out  # a bare name lands in results/; a path goes where it says
     out.parent.mkdir(parents=True, exist_ok=True)
-    rows = collect(tasks, reuse, out.with_suffix(".partial.jsonl"), args.procs)
+    log = out.with_suffix(".partial.jsonl")
+    rows = collect(tasks, reuse, log, args.procs, not args.report_only)
     text = (
         header() + f"{args.budget} trials, batches of {args.batch}, up to {args.seeds} seeds.\n\n"
     )

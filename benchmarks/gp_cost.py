@@ -33,12 +33,12 @@ from optimizer_api.samplers.gp import GPSampler  # noqa: E402
 from optimizer_api.space import Space  # noqa: E402
 
 try:
-    from benchmarks.gp_quality import _optuna_distributions
     from benchmarks.gp_report import header
+    from benchmarks.gp_runs import _optuna_distributions
     from benchmarks.problems import PROBLEMS, hartmann6
 except ImportError:  # run as a script from benchmarks/
-    from gp_quality import _optuna_distributions
     from gp_report import header
+    from gp_runs import _optuna_distributions
     from problems import PROBLEMS, hartmann6
 
 RESULTS = Path(__file__).parent / "results"

@@ -36,8 +36,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "client")]
 from optimizer_client import Client  # noqa: E402
 
 from benchmarks.gp_cost import history, make_case  # noqa: E402
-from benchmarks.gp_quality import run_ours  # noqa: E402
 from benchmarks.gp_report import header  # noqa: E402
+from benchmarks.gp_runs import run_ours  # noqa: E402
 from benchmarks.problems import PROBLEMS  # noqa: E402
 from optimizer_api.devserver import Gunicorn  # noqa: E402
 
@@ -123,7 +123,7 @@ def quality_pair(client: Client, name: str, seed: int, budget: int) -> dict:
         http.append(value)
         http_params.append(trial.params)
     seconds = time.perf_counter() - t0
-    local = run_ours(problem, seed, budget)
+    local, _ = run_ours(problem, seed, budget)
     return {
         "problem": name,
         "seed": seed,

@@ -1,13 +1,17 @@
 """Quality of the `bayesian` sampler against the tools users would pick instead.
 
-Each (problem, method, seed) run spends a budget of trials; we report the median final
-simple regret (best value found minus the known optimum) per problem and method, and
-each method's average rank (by median regret) across problems.
+Each (problem, method, seed) run spends a budget of trials, one at a time or in batches
+(`--batch 4`: 4 asked before any is told); we report per problem the median, upper
+quartile and worst final simple regret over seeds, wins/ties/losses against Optuna's
+GPSampler paired by seed, and each method's average rank by median.
 
-    /work/bench-venv/bin/python benchmarks/gp_quality.py                 # full: 10 seeds
-    /work/bench-venv/bin/python benchmarks/gp_quality.py --seeds 2 --problems branin
-    nice -n 10 /work/bench-venv/bin/python benchmarks/gp_quality.py --methods skopt_gp \
-        --procs 1 --out gp_quality_skopt   # ~1-3 min per run: opt-in, in the background
+Runs of the other methods do not change with our code: every one is appended to
+results/gp_quality_cache.jsonl and reused by later invocations (ours never is).
+
+    .venv/bin/python benchmarks/gp_quality.py                   # the suite, 20 seeds
+    .venv/bin/python benchmarks/gp_quality.py --seeds 4 --problems hartmann3,mixed_shift
+    .venv/bin/python benchmarks/gp_quality.py --batch 4 --budget 64 --out gp_quality_batch
+    .venv/bin/python benchmarks/gp_quality.py --set high_d --budget 200 --out gp_quality_highd
 """
 
 from __future__ import annotations
@@ -20,131 +24,37 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import json  # noqa: E402
 import multiprocessing  # noqa: E402
-import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import numpy as np  # noqa: E402
-
 try:
+    from benchmarks import gp_tables
     from benchmarks.gp_report import header
-    from benchmarks.problems import PROBLEMS, Problem
+    from benchmarks.gp_runs import run
+    from benchmarks.problems import HIGH_D, NEW, SUITE
 except ImportError:  # run as a script from benchmarks/
+    import gp_tables
     from gp_report import header
-    from problems import PROBLEMS, Problem
-
-from optimizer_api.domain import Direction, Trial, TrialState  # noqa: E402
-from optimizer_api.samplers.base import SamplerContext  # noqa: E402
-from optimizer_api.samplers.gp import GPSampler  # noqa: E402
-from optimizer_api.samplers.random import RandomSampler  # noqa: E402
-from optimizer_api.space import Space  # noqa: E402
+    from gp_runs import run
+    from problems import HIGH_D, NEW, SUITE
 
 RESULTS = Path(__file__).parent / "results"
+CACHE = RESULTS / "gp_quality_cache.jsonl"
 METHODS = ("ours", "random", "optuna_tpe", "optuna_gp", "skopt_gp")
-DEFAULT_METHODS = METHODS[:-1]  # scikit-optimize takes hours for 70 runs: opt-in
+SETS = {"suite": SUITE + NEW, "high_d": HIGH_D}
 
 
-def run_ours(problem: Problem, seed: int, budget: int, sampler=None, options=None) -> list[float]:
-    """Our sampler (or another of ours) in-process, through the SamplerContext contract."""
-    sampler = sampler or GPSampler()
-    space = Space.from_dict(problem.space)
-    opts = sampler.validate_options(options or {}, space)
-    trials: list[Trial] = []
-    state, values = None, []
-    for n in range(budget):
-        ctx = SamplerContext(space, Direction.MINIMIZE, seed, [n], opts, tuple(trials), state)
-        proposal = sampler.suggest(ctx)
-        state = proposal.state
-        params = proposal.suggestions[0].params
-        v = problem.func(params)
-        values.append(v)
-        trials.append(Trial(n, n, TrialState.COMPLETED, params, v))
-    return values
+def _runs(path: Path) -> list[dict]:
+    """The runs of a results file (.json) or of a run log (.jsonl, one run a line)."""
+    if not path.exists():
+        return []
+    text = path.read_text()
+    if path.suffix == ".jsonl":
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+    return json.loads(text)["runs"]
 
 
-def _optuna_distributions(space: dict):
-    import optuna.distributions as od
-
-    out = {}
-    for name, s in space.items():
-        if s["type"] == "categorical":
-            out[name] = od.CategoricalDistribution(s["choices"])
-        elif s["type"] == "int":
-            out[name] = od.IntDistribution(s["low"], s["high"], log=s.get("log", False))
-        else:
-            out[name] = od.FloatDistribution(s["low"], s["high"], log=s.get("log", False))
-    return out
-
-
-def run_optuna(problem: Problem, seed: int, budget: int, kind: str) -> list[float]:
-    import optuna
-
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    if kind == "tpe":
-        sampler = optuna.samplers.TPESampler(seed=seed)
-    else:
-        sampler = optuna.samplers.GPSampler(seed=seed)
-    study = optuna.create_study(sampler=sampler)
-    dists = _optuna_distributions(problem.space)
-    values = []
-    for _ in range(budget):
-        trial = study.ask(dists)
-        v = problem.func(trial.params)
-        study.tell(trial, v)
-        values.append(v)
-    return values
-
-
-def run_skopt(problem: Problem, seed: int, budget: int) -> list[float]:
-    from skopt import gp_minimize
-    from skopt.space import Categorical, Integer, Real
-
-    names, dims = list(problem.space), []
-    for s in problem.space.values():
-        if s["type"] == "categorical":
-            dims.append(Categorical(s["choices"]))
-        elif s["type"] == "int":
-            dims.append(Integer(s["low"], s["high"]))
-        else:
-            dims.append(
-                Real(s["low"], s["high"], prior="log-uniform" if s.get("log") else "uniform")
-            )
-
-    def f(x):
-        return problem.func(
-            {n: (v.item() if hasattr(v, "item") else v) for n, v in zip(names, x, strict=True)}
-        )
-
-    res = gp_minimize(f, dims, n_calls=budget, random_state=seed)
-    return [float(v) for v in res.func_vals]
-
-
-def run(task: tuple[str, str, int, int]) -> dict:
-    problem_name, method, seed, budget = task
-    problem = PROBLEMS[problem_name]
-    t0 = time.perf_counter()
-    if method == "ours":
-        values = run_ours(problem, seed, budget)
-    elif method.startswith("ours:"):  # ours with options, e.g. ours:n_initial=5
-        key, val = method[5:].split("=")
-        values = run_ours(problem, seed, budget, options={key: json.loads(val)})
-    elif method == "random":
-        values = run_ours(problem, seed, budget, sampler=RandomSampler())
-    elif method == "optuna_tpe":
-        values = run_optuna(problem, seed, budget, "tpe")
-    elif method == "optuna_gp":
-        values = run_optuna(problem, seed, budget, "gp")
-    elif method == "skopt_gp":
-        values = run_skopt(problem, seed, budget)
-    else:
-        raise ValueError(method)
-    best = float(np.minimum.accumulate(values)[-1])
-    return {
-        "problem": problem_name,
-        "method": method,
-        "seed": seed,
-        "regret": best - problem.optimum,
-        "seconds": time.perf_counter() - t0,
-    }
+def _key(r: dict) -> tuple:
+    return r["problem"], r["method"], r["seed"], r["budget"], r["batch"]
 
 
 def _init_worker() -> None:
@@ -156,110 +66,73 @@ def _init_worker() -> None:
         pass
 
 
-def summarize(rows: list[dict], problems: list[str], methods: list[str]) -> dict:
-    """Median regret per (problem, method); ranks by median; average rank per method."""
-    med = {
-        p: {
-            m: float(
-                np.median([r["regret"] for r in rows if r["problem"] == p and r["method"] == m])
+def collect(tasks, reuse: list[dict], log: Path, procs: int, run_missing=True) -> list[dict]:
+    """Rows for every task: reused where a row has its key, run otherwise (logged)."""
+    have = {_key(r): r for r in reuse}
+    todo = [t for t in tasks if t not in have] if run_missing else []
+    rows = [have[t] for t in tasks if t in have]
+    # The slowest methods first, so the pool does not end on one long straggler.
+    todo.sort(key=lambda t: (t[1] == "ours", t[1] == "random"))
+    print(f"{len(rows)} runs reused, {len(todo)} to run", flush=True)
+    with multiprocessing.Pool(procs, initializer=_init_worker) as pool:
+        for i, row in enumerate(pool.imap_unordered(run, todo)):
+            rows.append(row)
+            for path in {log, CACHE} if row["method"] != "ours" else {log}:
+                with path.open("a") as fh:
+                    fh.write(json.dumps(row) + "\n")
+            print(
+                f"[{i + 1}/{len(todo)}] {row['problem']} {row['method']} seed={row['seed']} "
+                f"regret={row['regret']:.4g} ({row['seconds']:.1f}s)",
+                flush=True,
             )
-            for m in methods
-        }
-        for p in problems
-    }
-    ranks = {m: [] for m in methods}
-    for p in problems:
-        order = sorted(methods, key=lambda m: med[p][m])
-        for m in methods:  # ties share the best rank
-            ranks[m].append(1 + sum(med[p][o] < med[p][m] for o in order))
-    avg = {m: float(np.mean(ranks[m])) for m in methods}
-    secs = {m: float(np.median([r["seconds"] for r in rows if r["method"] == m])) for m in methods}
-    return {"median_regret": med, "ranks": ranks, "average_rank": avg, "median_run_seconds": secs}
-
-
-def markdown(
-    summary: dict, problems: list[str], methods: list[str], seeds: int, budget: int
-) -> str:
-    lines = [
-        f"Median final simple regret, {budget} trials, {seeds} seeds (lower is better).",
-        "",
-        "| problem | " + " | ".join(methods) + " |",
-        "|---|" + "---|" * len(methods),
-    ]
-    for p in problems:
-        cells = [f"{summary['median_regret'][p][m]:.4g}" for m in methods]
-        lines.append(f"| {p} | " + " | ".join(cells) + " |")
-    lines.append(
-        "| **average rank** | "
-        + " | ".join(f"{summary['average_rank'][m]:.2f}" for m in methods)
-        + " |"
-    )
-    lines.append(
-        "| median seconds per run | "
-        + " | ".join(f"{summary['median_run_seconds'][m]:.1f}" for m in methods)
-        + " |"
-    )
-    return "\n".join(lines) + "\n"
-
-
-def _runs(path: Path) -> list[dict]:
-    """The runs of a results file (.json) or of a partial log (.jsonl, one run a line)."""
-    text = path.read_text()
-    if path.suffix == ".jsonl":
-        return [json.loads(line) for line in text.splitlines() if line.strip()]
-    return json.loads(text)["runs"]
+    return rows
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--budget", type=int, default=50)
-    ap.add_argument("--problems", default=",".join(PROBLEMS))
-    ap.add_argument("--methods", default=",".join(DEFAULT_METHODS), help=",".join(METHODS))
+    ap.add_argument("--batch", type=int, default=1)
+    ap.add_argument("--set", choices=list(SETS), default="suite")
+    ap.add_argument("--problems", default="", help="comma-separated; default: the --set")
+    ap.add_argument("--methods", default="ours,optuna_gp", help=",".join(METHODS))
     ap.add_argument("--procs", type=int, default=2)
     ap.add_argument("--out", default="gp_quality")
-    ap.add_argument(
-        "--merge", default="", help="result files (.json, .partial.jsonl) whose runs to reuse"
-    )
+    ap.add_argument("--merge", default="", help="result files whose runs (ours too) to reuse")
+    ap.add_argument("--report-only", action="store_true", help="tabulate what is there")
+    ap.add_argument("--sequential", default="", help="batch mode: files of sequential runs")
     args = ap.parse_args()
-    problems, methods = args.problems.split(","), args.methods.split(",")
-    old = [
-        r
-        for f in filter(None, args.merge.split(","))
-        for r in _runs(Path(f))
-        if r["problem"] in problems and r["seed"] < args.seeds and r["method"] in methods
-    ]
-    done = {(r["problem"], r["method"], r["seed"]) for r in old}
+    problems = args.problems.split(",") if args.problems else list(SETS[args.set])
+    methods = args.methods.split(",")
     tasks = [
-        (p, m, s, args.budget)
+        (p, m, s, args.budget, args.batch)
         for p in problems
         for m in methods
         for s in range(args.seeds)
-        if (p, m, s) not in done
     ]
-    # The slowest methods first, so the pool does not end on one long straggler.
-    tasks.sort(key=lambda t: t[1] != "skopt_gp")
+    reuse = [r for f in filter(None, args.merge.split(",")) for r in _runs(Path(f))]
+    reuse += [r for r in _runs(CACHE) if r["method"] != "ours"]
     out = RESULTS / args.out  # a bare name lands in results/; a path goes where it says
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_suffix(".partial.jsonl")  # every finished run, for --merge if cut short
-    with multiprocessing.Pool(args.procs, initializer=_init_worker) as pool:
-        rows = list(old)
-        for i, row in enumerate(pool.imap_unordered(run, tasks)):
-            rows.append(row)
-            with partial.open("a") as fh:
-                fh.write(json.dumps(row) + "\n")
-            print(
-                f"[{i + 1}/{len(tasks)}] {row['problem']} {row['method']} seed={row['seed']} "
-                f"regret={row['regret']:.4g} ({row['seconds']:.1f}s)",
-                flush=True,
-            )
-    summary = summarize(rows, problems, methods)
-    out.with_suffix(".json").write_text(
-        json.dumps({"seeds": args.seeds, "budget": args.budget, "runs": rows, **summary}, indent=1)
+    log = out.with_suffix(".partial.jsonl")
+    rows = collect(tasks, reuse, log, args.procs, not args.report_only)
+    text = (
+        header() + f"{args.budget} trials, batches of {args.batch}, up to {args.seeds} seeds.\n\n"
     )
-    table = header() + markdown(summary, problems, methods, args.seeds, args.budget)
-    out.with_suffix(".md").write_text(table)
-    print(table)
+    if args.batch > 1:
+        seq = [r for f in filter(None, args.sequential.split(",")) for r in _runs(Path(f))]
+        seq = [r for r in seq if r["batch"] == 1 and r["budget"] == args.budget]
+        text += gp_tables.batch_table(rows, seq, problems, methods)
+    else:
+        text += gp_tables.table(rows, problems, methods)
+    ranks = gp_tables.average_rank(rows, problems, methods)
+    text += "\nAverage rank by median: " + ", ".join(f"{m} {v:.2f}" for m, v in ranks.items())
+    text += "\n\nMedian seconds per trial (whole run / trials):\n\n"
+    text += gp_tables.seconds_table(rows, problems, methods)
+    summary = {"seeds": args.seeds, "budget": args.budget, "batch": args.batch, "ranks": ranks}
+    out.with_suffix(".json").write_text(json.dumps({**summary, "runs": rows}))
+    out.with_suffix(".md").write_text(text)
+    print(text)
 
 
 if __name__ == "__main__":

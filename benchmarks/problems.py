@@ -60,6 +60,27 @@ def hartmann6(p: dict[str, Any]) -> float:
     return float(-_H6_ALPHA @ np.exp(-(_H6_A * (x - _H6_P) ** 2).sum(1)))
 
 
+_H3_A = np.array([[3.0, 10, 30], [0.1, 10, 35], [3.0, 10, 30], [0.1, 10, 35]])
+_H3_P = 1e-4 * np.array(
+    [[3689, 1170, 2673], [4699, 4387, 7470], [1091, 8732, 5547], [381, 5743, 8828]]
+)
+
+
+def hartmann3(p: dict[str, Any]) -> float:
+    """Optimum inside the box, at (0.1146, 0.5556, 0.8525), a local one near x0 = 0."""
+    x = _vec(p)
+    return float(-_H6_ALPHA @ np.exp(-(_H3_A * (x - _H3_P) ** 2).sum(1)))
+
+
+def embedded(func: Callable[[dict[str, Any]], float], d: int) -> Callable:
+    """func of the first d coordinates; the others are inert."""
+
+    def f(p: dict[str, Any]) -> float:
+        return func({f"x{i}": p[f"x{i}"] for i in range(d)})
+
+    return f
+
+
 def ackley(p: dict[str, Any]) -> float:
     x = _vec(p)
     d = len(x)
@@ -102,6 +123,32 @@ def mixed(p: dict[str, Any]) -> float:
     return a * a + b * b + 0.5 * c * c + 0.5 * a * c + _ACTIVATION[p["activation"]]
 
 
+# Each kind puts the optimum of the others' terms elsewhere: the category that looks good
+# early ("a": wide, shallow) is not the best one ("b": optimum 0, far from a's). Columns:
+# offset, centre of dropout, of log10(lr), of units, and the basin's width factor.
+_KIND = {
+    "a": (0.5, 0.3, -2.0, 16, 0.5),
+    "b": (0.0, 0.75, -3.5, 48, 1.0),
+    "c": (0.3, 0.5, -1.0, 8, 1.5),
+}
+MIXED_SHIFT_SPACE = {
+    "lr": {"type": "float", "low": 1e-5, "high": 1.0, "log": True},
+    "units": {"type": "int", "low": 1, "high": 64},
+    "kind": {"type": "categorical", "choices": list(_KIND)},
+    "dropout": {"type": "float", "low": 0.0, "high": 1.0},
+}
+
+
+def mixed_shift(p: dict[str, Any]) -> float:
+    """A categorical that moves the optimum: 0 at kind=b, lr=10^-3.5, units=48, dropout=0.75;
+    kind=a has its own optimum 0.5 at lr=10^-2, units=16, dropout=0.3; kind=c 0.3."""
+    off, x0, l0, u0, w = _KIND[p["kind"]]
+    a = (p["dropout"] - x0) / 0.25
+    b = math.log10(p["lr"]) - l0
+    c = (p["units"] - u0) / 16
+    return off + w * (a * a + b * b + c * c)
+
+
 PROBLEMS = {
     p.name: p
     for p in (
@@ -120,5 +167,15 @@ PROBLEMS = {
         Problem("levy6", _box(6, -10.0, 10.0), levy, 0.0),
         Problem("styblinski_tang8", _box(8, -5.0, 5.0), styblinski_tang, -39.16616570377142 * 8),
         Problem("mixed", MIXED_SPACE, mixed, 0.0),
+        Problem("hartmann3", _box(3, 0.0, 1.0), hartmann3, -3.86278214782076),
+        Problem("mixed_shift", MIXED_SHIFT_SPACE, mixed_shift, 0.0),
+        # High dimensions (200 trials): scaled-up classics and Hartmann-6 among inert columns.
+        Problem("styblinski_tang20", _box(20, -5.0, 5.0), styblinski_tang, -39.16616570377142 * 20),
+        Problem("rosenbrock20", _box(20, -5.0, 10.0), rosenbrock, 0.0),
+        Problem("ackley40", _box(40, -32.768, 32.768), ackley, 0.0),
+        Problem("hartmann6_in40", _box(40, 0.0, 1.0), embedded(hartmann6, 6), -3.32236801141551),
     )
 }
+SUITE = ("branin", "hartmann6", "ackley5", "rosenbrock4", "levy6", "styblinski_tang8", "mixed")
+NEW = ("hartmann3", "mixed_shift")
+HIGH_D = ("styblinski_tang20", "rosenbrock20", "ackley40", "hartmann6_in40")

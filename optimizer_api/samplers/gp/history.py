@@ -15,6 +15,11 @@ log = logging.getLogger(__name__)
 
 _OBSERVED = (TrialState.COMPLETED, TrialState.PRUNED)
 ENUMERATE_FREE_UP_TO = 100_000
+# A point this close to a pending one (unit-cube distance over the numeric columns, the
+# categories equal) is not suggested while another candidate is free: late in a run,
+# believed exactly at the incumbent, a pending point keeps EI = 0.4 std right next to
+# it, which beats every other point and sent up to 4 workers within 1e-4 of each other.
+PENDING_RADIUS = 1e-2
 
 
 class History:
@@ -36,6 +41,20 @@ class History:
 
     def take(self, row: np.ndarray, enc: Encoding) -> None:
         self.taken.add(enc.key(row))
+
+    def first_apart(self, rows: np.ndarray, enc: Encoding, X_pending: np.ndarray) -> np.ndarray:
+        """The first free row at least PENDING_RADIUS from every pending row; the first
+        free one if none is."""
+        if len(X_pending):
+            num = ~enc.cat
+            diff = rows[:, None, num] - X_pending[None, :, num]  # (m, p, d_num)
+            same_cat = (rows[:, None, enc.cat] == X_pending[None, :, enc.cat]).all(-1)
+            near = (same_cat & ((diff**2).sum(-1) < PENDING_RADIUS**2)).any(1)  # (m,)
+            apart = rows[~near]
+            for row, k in zip(apart, enc.keys(apart), strict=True):
+                if k not in self.taken:
+                    return row
+        return self.first_free(rows, enc)
 
     def first_free(self, rows: np.ndarray, enc: Encoding) -> np.ndarray:
         """The first row whose configuration is not taken; if every configuration of the

@@ -143,7 +143,7 @@ class _ModelRound:
         for _ in range(count):
             try:
                 post, f_best = self._posterior(theta, X_pending)
-                row, info = self._pick(post, f_best)
+                row, info = self._pick(post, f_best, X_pending)
             except (np.linalg.LinAlgError, ValueError, FloatingPointError) as exc:
                 log.warning("GP suggestion failed (%s); falling back to a random point", exc)
                 row = self.hist.first_free(self.enc.sobol(64, self.rng), self.enc)
@@ -179,7 +179,7 @@ class _ModelRound:
         f_best = float(min(self.y.min(), believed.min()))
         return _build(X, y, self.enc.cat, theta, n_noisy=len(self.y)), f_best
 
-    def _pick(self, post: model.Posterior, f_best: float) -> tuple[np.ndarray, dict[str, Any]]:
+    def _pick(self, post: model.Posterior, f_best: float, X_pending) -> tuple[np.ndarray, dict]:
         kind, beta = self.opts["acquisition"], self.opts["beta"]
 
         def acq(X, with_grad):
@@ -195,7 +195,7 @@ class _ModelRound:
         n_cand = 2048 if n <= 100 else 1024 if n <= 400 else 512
         with np.errstate(all="ignore"):
             C, values = maximize(acq, self.enc, self.rng, self.hist.best_rows(5), n_cand)
-        row = self.hist.first_free(C, self.enc)
+        row = self.hist.first_apart(C, self.enc, X_pending)
         return row, self._explain(post, row, kind, beta, f_best)
 
     def _explain(self, post, row, kind, beta, f_best) -> dict[str, Any]:

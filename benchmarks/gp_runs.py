@@ -1,0 +1,174 @@
+"""One benchmark run of one method: sequential, or in parallel batches (k asked, then told).
+
+Every run returns the values in the order they were asked and each trial's position in
+the unit cube (our encoding: numeric columns in [0, 1], categoricals as their index), so
+diagnostics can look at where a method went, not only at how well it did.
+
+Optuna's samplers start from our initial design (the same scrambled-Sobol points for
+the same seed, enqueued), so the comparison paired by seed differs only by the model.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+
+try:
+    from benchmarks.problems import PROBLEMS, Problem
+except ImportError:  # run as a script from benchmarks/
+    from problems import PROBLEMS, Problem
+
+from optimizer_api.domain import Direction, Trial, TrialState
+from optimizer_api.samplers.base import SamplerContext
+from optimizer_api.samplers.gp import GPSampler
+from optimizer_api.samplers.gp.encoding import Encoding
+from optimizer_api.samplers.random import RandomSampler
+from optimizer_api.space import Space
+
+N_INITIAL = 10
+
+
+def run_ours(problem: Problem, seed: int, budget: int, batch: int = 1, sampler=None, options=None):
+    """Our sampler in-process through the SamplerContext contract: `batch` trials are
+    suggested one call each (the earlier ones running), then all are told."""
+    sampler = sampler or GPSampler()
+    space = Space.from_dict(problem.space)
+    opts = sampler.validate_options(options or {}, space)
+    trials: list[Trial] = []
+    state, params = None, []
+    while len(trials) < budget:
+        asked = []
+        for n in range(len(trials), min(len(trials) + batch, budget)):
+            running = tuple(Trial(m, m, TrialState.RUNNING, p, None) for m, p in asked)
+            ctx = SamplerContext(
+                space, Direction.MINIMIZE, seed, [n], opts, tuple(trials) + running, state
+            )
+            proposal = sampler.suggest(ctx)
+            state = proposal.state
+            asked.append((n, proposal.suggestions[0].params))
+        for n, p in asked:
+            trials.append(Trial(n, n, TrialState.COMPLETED, p, problem.func(p)))
+            params.append(p)
+    return [t.value for t in trials], params
+
+
+def initial_design(problem: Problem, seed: int) -> list[dict]:
+    """Our first N_INITIAL suggestions for this seed (the scrambled-Sobol design)."""
+    space = Space.from_dict(problem.space)
+    s = GPSampler()
+    ctx = SamplerContext(
+        space, Direction.MINIMIZE, seed, list(range(N_INITIAL)), s.validate_options({}, space), ()
+    )
+    return [sg.params for sg in s.suggest(ctx).suggestions]
+
+
+def _optuna_distributions(space: dict):
+    import optuna.distributions as od
+
+    out = {}
+    for name, s in space.items():
+        if s["type"] == "categorical":
+            out[name] = od.CategoricalDistribution(s["choices"])
+        elif s["type"] == "int":
+            out[name] = od.IntDistribution(s["low"], s["high"], log=s.get("log", False))
+        else:
+            out[name] = od.FloatDistribution(s["low"], s["high"], log=s.get("log", False))
+    return out
+
+
+def run_optuna(problem: Problem, seed: int, budget: int, kind: str, batch: int = 1):
+    """Optuna's GPSampler or TPE, asked `batch` at a time, from our initial design."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    if kind == "tpe":
+        sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=N_INITIAL)
+    else:
+        sampler = optuna.samplers.GPSampler(seed=seed, n_startup_trials=N_INITIAL)
+    study = optuna.create_study(sampler=sampler)
+    for p in initial_design(problem, seed):
+        study.enqueue_trial(p)
+    dists = _optuna_distributions(problem.space)
+    values, params = [], []
+    while len(values) < budget:
+        asked = [study.ask(dists) for _ in range(min(batch, budget - len(values)))]
+        for trial in asked:
+            v = problem.func(trial.params)
+            study.tell(trial, v)
+            values.append(v)
+            params.append(trial.params)
+    return values, params
+
+
+def run_skopt(problem: Problem, seed: int, budget: int):
+    from skopt import gp_minimize
+    from skopt.space import Categorical, Integer, Real
+
+    names, dims = list(problem.space), []
+    for s in problem.space.values():
+        if s["type"] == "categorical":
+            dims.append(Categorical(s["choices"]))
+        elif s["type"] == "int":
+            dims.append(Integer(s["low"], s["high"]))
+        else:
+            prior = "log-uniform" if s.get("log") else "uniform"
+            dims.append(Real(s["low"], s["high"], prior=prior))
+
+    def params(x):
+        return {n: (v.item() if hasattr(v, "item") else v) for n, v in zip(names, x, strict=True)}
+
+    res = gp_minimize(lambda x: problem.func(params(x)), dims, n_calls=budget, random_state=seed)
+    return [float(v) for v in res.func_vals], [params(x) for x in res.x_iters]
+
+
+def closest_pairs(U: np.ndarray, cat: np.ndarray, batch: int) -> list[float]:
+    """Per batch of rows, the smallest distance between two of its rows: Euclidean in the
+    unit cube, a categorical column adding 1 where the categories differ."""
+    out = []
+    for i in range(N_INITIAL // batch * batch, len(U) - batch + 1, batch):
+        B = U[i : i + batch]
+        diff = B[:, None, :] - B[None, :, :]  # (k, k, d)
+        diff[..., cat] = diff[..., cat] != 0
+        d = np.sqrt((diff**2).sum(-1))
+        out.append(float(d[np.triu_indices(len(B), 1)].min()))
+    return out
+
+
+def run(task: tuple) -> dict:
+    """task = (problem, method, seed, budget, batch); a JSON-ready record."""
+    name, method, seed, budget, batch = task
+    problem = PROBLEMS[name]
+    t0 = time.perf_counter()
+    if method == "ours":
+        values, params = run_ours(problem, seed, budget, batch)
+    elif method.startswith("ours:"):  # ours with options, e.g. ours:n_initial=5
+        key, val = method[5:].split("=")
+        values, params = run_ours(problem, seed, budget, batch, options={key: json.loads(val)})
+    elif method == "random":
+        values, params = run_ours(problem, seed, budget, batch, sampler=RandomSampler())
+    elif method in ("optuna_tpe", "optuna_gp"):
+        values, params = run_optuna(problem, seed, budget, method[7:], batch)
+    elif method == "skopt_gp" and batch == 1:
+        values, params = run_skopt(problem, seed, budget)
+    else:
+        raise ValueError(method)
+    seconds = time.perf_counter() - t0
+    enc = Encoding(Space.from_dict(problem.space))
+    U = enc.encode_many(params)
+    row = {
+        "problem": name,
+        "method": method,
+        "seed": seed,
+        "budget": budget,
+        "batch": batch,
+        "regret": float(np.min(values)) - problem.optimum,
+        "seconds": seconds,
+        "values": [float(v) for v in values],
+    }
+    if batch > 1:
+        row["closest"] = closest_pairs(U, enc.cat, batch)
+    if enc.d <= 8:
+        row["unit"] = np.round(U, 6).tolist()
+    return row

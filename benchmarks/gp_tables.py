@@ -1,0 +1,111 @@
+"""Summaries of benchmark runs: the tails as well as the median, and paired comparisons.
+
+Per (problem, method): median, upper quartile and worst final regret over seeds, and
+wins/ties/losses against a reference method on the same seeds. A tie is two regrets
+within 1% of each other, or both below 1e-9 (both at the optimum to rounding).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+REL_TIE, ABS_TIE = 0.01, 1e-9
+
+
+def regrets(rows: list[dict], problem: str, method: str) -> dict[int, float]:
+    """Final regret by seed."""
+    return {
+        r["seed"]: r["regret"] for r in rows if r["problem"] == problem and r["method"] == method
+    }
+
+
+def wtl(ours: dict[int, float], ref: dict[int, float]) -> tuple[int, int, int]:
+    """(wins, ties, losses) of `ours` against `ref` on the seeds both have."""
+    w = t = lo = 0
+    for s in sorted(set(ours) & set(ref)):
+        a, b = ours[s], ref[s]
+        if abs(a - b) <= REL_TIE * max(abs(a), abs(b)) or max(a, b) < ABS_TIE:
+            t += 1
+        elif a < b:
+            w += 1
+        else:
+            lo += 1
+    return w, t, lo
+
+
+def stats(r: dict[int, float]) -> tuple[float, float, float, int]:
+    v = np.array(list(r.values()))
+    return float(np.median(v)), float(np.quantile(v, 0.75)), float(v.max()), len(v)
+
+
+def table(rows: list[dict], problems, methods, ref: str = "optuna_gp") -> str:
+    """Markdown: per problem and method, median / upper quartile / worst, W/T/L vs ref."""
+    lines = [
+        "| problem | method | seeds | median | upper quartile | worst | W/T/L vs " + ref + " |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for p in problems:
+        for m in methods:
+            r = regrets(rows, p, m)
+            if not r:
+                continue
+            med, q75, worst, n = stats(r)
+            paired = "" if m == ref else "/".join(map(str, wtl(r, regrets(rows, p, ref))))
+            lines.append(f"| {p} | {m} | {n} | {med:.3g} | {q75:.3g} | {worst:.3g} | {paired} |")
+    return "\n".join(lines) + "\n"
+
+
+def average_rank(rows: list[dict], problems, methods) -> dict[str, float]:
+    """Each method's rank by median regret, averaged over problems (ties share a rank)."""
+    ranks: dict[str, list[int]] = {m: [] for m in methods}
+    for p in problems:
+        med = {m: np.median(list(regrets(rows, p, m).values()) or [np.inf]) for m in methods}
+        for m in methods:
+            ranks[m].append(1 + sum(med[o] < med[m] for o in methods))
+    return {m: float(np.mean(v)) for m, v in ranks.items()}
+
+
+def batch_table(rows: list[dict], seq: list[dict], problems, methods) -> str:
+    """Batch runs against each method's own sequential runs (same budget), and how close
+    two points of one batch came (unit-cube distance; a differing category counts 1)."""
+    lines = [
+        "| problem | method | seeds | batch median | sequential median | batch / sequential "
+        "| W/T/L vs optuna_gp | closest pair (min over runs) | batches closer than 1e-3 |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for p in problems:
+        for m in methods:
+            b = regrets(rows, p, m)
+            if not b:
+                continue
+            s = regrets(seq, p, m)
+            bm = float(np.median(list(b.values())))
+            sm = float(np.median(list(s.values()))) if s else float("nan")
+            close = [
+                c for r in rows if r["problem"] == p and r["method"] == m for c in r["closest"]
+            ]
+            paired = (
+                ""
+                if m == "optuna_gp"
+                else "/".join(map(str, wtl(b, regrets(rows, p, "optuna_gp"))))
+            )
+            lines.append(
+                f"| {p} | {m} | {len(b)} | {bm:.3g} | {sm:.3g} | {bm / sm:.2g} | {paired} | "
+                f"{min(close):.2g} | {sum(c < 1e-3 for c in close)} of {len(close)} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def seconds_table(rows: list[dict], problems, methods) -> str:
+    lines = ["| problem | " + " | ".join(methods) + " |", "|---|" + "---|" * len(methods)]
+    for p in problems:
+        cells = []
+        for m in methods:
+            s = [
+                r["seconds"] / len(r["values"])
+                for r in rows
+                if (r["problem"], r["method"]) == (p, m)
+            ]
+            cells.append(f"{np.median(s):.3f}" if s else "")
+        lines.append(f"| {p} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -14,7 +14,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..domain import Direction, Trial, TrialState
-from .base import CONTINUE, FIRST_AT_OR_AFTER, Cohort, Decision, check_known, curve, fmt, int_option
+from .base import (
+    CONTINUE,
+    FIRST_AT_OR_AFTER,
+    Cohort,
+    Decision,
+    Rule,
+    check_known,
+    curve,
+    fmt,
+    int_option,
+)
 
 # A failed trial's value at a rung may come from a diverging run: leave it out.
 COUNTED = (TrialState.COMPLETED, TrialState.PRUNED, TrialState.RUNNING, TrialState.EXPIRED)
@@ -44,7 +54,7 @@ def _rung_reached(points: Sequence[tuple[int, float]], opts) -> int | None:
     return crossed[-1] if crossed else None
 
 
-class ASHARule:
+class ASHARule(Rule):
     """Continue at a rung only within the top 1/reduction_factor of the trials there."""
 
     name = "asha"
@@ -70,15 +80,10 @@ class ASHARule:
             high = int_option(options, "max_resource", None, low + 1)
         return {"min_resource": low, "reduction_factor": eta, "max_resource": high}
 
-    def should_stop(
-        self,
-        trial: Trial,
-        others: Sequence[Trial],
-        direction: Direction,
-        options: Mapping[str, Any],
+    def judge(
+        self, trial: Trial, points: list[tuple[int, float]], others: Sequence[Trial],
+        direction: Direction, opts: dict[str, Any],
     ) -> Decision:
-        opts = self.validate_options(options)
-        points = curve(trial)
         rung = _rung_reached(points, opts)
         if rung is None:
             return CONTINUE

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from ..domain import Direction, Trial, TrialState
 
@@ -43,17 +43,25 @@ class Cohort:
     states: tuple[TrialState, ...]
 
 
-class Rule(Protocol):
+class Rule:
+    """An early-stopping rule, by the name a study definition uses.
+
+    `should_stop` fills the options' defaults, reads the trial's finite curve and lets a
+    trial without one go on; a rule's `judge` decides the rest. A rule that compares the
+    trial with the others says, through `cohort`, which one number of each other trial
+    it needs (the service reads just that, before the write lock).
+    """
+
     name: str
 
     def validate_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
         """The options with defaults filled in, or ValueError naming the bad option."""
-        ...
+        raise NotImplementedError
 
     def cohort(self, trial: Trial, options: Mapping[str, Any]) -> Cohort | None:
         """What of the others `should_stop` needs for the trial's latest report; None:
         nothing (it judges this report on the trial's own curve, or not at all)."""
-        ...
+        return None
 
     def should_stop(
         self,
@@ -61,7 +69,17 @@ class Rule(Protocol):
         others: Sequence[Trial],
         direction: Direction,
         options: Mapping[str, Any],
-    ) -> Decision: ...
+    ) -> Decision:
+        opts = self.validate_options(options)
+        points = curve(trial)
+        return self.judge(trial, points, others, direction, opts) if points else CONTINUE
+
+    def judge(
+        self, trial: Trial, points: list[tuple[int, float]], others: Sequence[Trial],
+        direction: Direction, opts: dict[str, Any],
+    ) -> Decision:
+        """The decision on a trial whose finite curve `points` (by step) is not empty."""
+        raise NotImplementedError
 
 
 def last_step(trial: Trial) -> int | None:

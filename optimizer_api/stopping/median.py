@@ -22,9 +22,9 @@ from .base import (
     MEAN_UP_TO,
     Cohort,
     Decision,
+    Rule,
     best,
     check_known,
-    curve,
     fmt,
     int_option,
     last_step,
@@ -34,7 +34,7 @@ from .base import (
 COUNTED = (TrialState.COMPLETED,)
 
 
-class MedianRule:
+class MedianRule(Rule):
     """Stop a trial whose best value is worse than the median running average of the others."""
 
     name = "median"
@@ -65,17 +65,10 @@ class MedianRule:
             return None
         return Cohort(step, MEAN_UP_TO, COUNTED)
 
-    def should_stop(
-        self,
-        trial: Trial,
-        others: Sequence[Trial],
-        direction: Direction,
-        options: Mapping[str, Any],
+    def judge(
+        self, trial: Trial, points: list[tuple[int, float]], others: Sequence[Trial],
+        direction: Direction, opts: dict[str, Any],
     ) -> Decision:
-        opts = self.validate_options(options)
-        points = curve(trial)
-        if not points:
-            return CONTINUE
         step = points[-1][0]
         if step < opts["min_steps"]:
             return CONTINUE

@@ -11,10 +11,19 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..domain import Direction, Trial
-from .base import CONTINUE, Decision, best, check_known, curve, fmt, int_option, number_option
+from .base import (
+    CONTINUE,
+    Decision,
+    Rule,
+    best,
+    check_known,
+    fmt,
+    int_option,
+    number_option,
+)
 
 
-class PatienceRule:
+class PatienceRule(Rule):
     """Stop when the value has not improved by more than min_delta for `patience` steps."""
 
     name = "patience"
@@ -37,20 +46,10 @@ class PatienceRule:
             "min_delta": float(number_option(options, "min_delta", 0.0, low=0.0)),
         }
 
-    def cohort(self, trial: Trial, options: Mapping[str, Any]) -> None:
-        return None  # judged on the trial's own curve
-
-    def should_stop(
-        self,
-        trial: Trial,
-        others: Sequence[Trial],
-        direction: Direction,
-        options: Mapping[str, Any],
+    def judge(
+        self, trial: Trial, points: list[tuple[int, float]], others: Sequence[Trial],
+        direction: Direction, opts: dict[str, Any],
     ) -> Decision:
-        opts = self.validate_options(options)
-        points = curve(trial)
-        if not points:
-            return CONTINUE
         cut = points[-1][0] - opts["patience"]
         before = [v for s, v in points if s <= cut]
         recent = [v for s, v in points if s > cut]

@@ -11,10 +11,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..domain import Direction, Trial
-from .base import CONTINUE, Decision, check_known, curve, fmt, int_option, number_option
+from .base import CONTINUE, Decision, Rule, check_known, fmt, int_option, number_option
 
 
-class ThresholdRule:
+class ThresholdRule(Rule):
     """Stop at or after step `min_step` when the latest value is worse than `bound`."""
 
     name = "threshold"
@@ -37,19 +37,11 @@ class ThresholdRule:
             "min_step": int_option(options, "min_step", self.defaults["min_step"], 0),
         }
 
-    def cohort(self, trial: Trial, options: Mapping[str, Any]) -> None:
-        return None  # judged on the trial's own curve
-
-    def should_stop(
-        self,
-        trial: Trial,
-        others: Sequence[Trial],
-        direction: Direction,
-        options: Mapping[str, Any],
+    def judge(
+        self, trial: Trial, points: list[tuple[int, float]], others: Sequence[Trial],
+        direction: Direction, opts: dict[str, Any],
     ) -> Decision:
-        opts = self.validate_options(options)
-        points = curve(trial)
-        if not points or points[-1][0] < opts["min_step"]:
+        if points[-1][0] < opts["min_step"]:
             return CONTINUE
         step, value = points[-1]
         if not direction.better(opts["bound"], value):

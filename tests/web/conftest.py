@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from optimizer_api.devserver import Gunicorn
+
 from ..conftest import IN_CI, sqlite_url
-from ..servers import Gunicorn
 from .seed import seed_demo
 
 CHROMIUM = Path(os.environ.get("OPTIMIZER_TEST_CHROMIUM", "/usr/bin/chromium"))

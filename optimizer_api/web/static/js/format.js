@@ -47,6 +47,11 @@ export function num(value) {
   return String(Number(value.toPrecision(6)));
 }
 
+/** A count with thousands separators: 50,000. */
+export function count(n) {
+  return n == null ? "–" : n.toLocaleString("en-US");
+}
+
 /** A parameter value: numbers as num(), others as given. */
 export function param(value) {
   return typeof value === "number" ? num(value) : String(value);
@@ -91,6 +96,11 @@ export function secondsBetween(fromIso, toIso, nowMs) {
   if (!fromIso) return null;
   const end = toIso ? Date.parse(toIso) : nowMs;
   return (end - Date.parse(fromIso)) / 1000;
+}
+
+/** How long ago an ISO timestamp was, as "3 min 5 s ago" (`nowMs` the server's now). */
+export function ago(iso, nowMs) {
+  return iso ? `${duration(secondsBetween(iso, null, nowMs))} ago` : "–";
 }
 
 /** A state badge. */

@@ -129,6 +129,8 @@ def test_study_page_header_and_every_chart_hold_the_studys_trials(page, server, 
     for selector in ("#chart-history", "#chart-curves", "#chart-parallel", "#chart-importance"):
         assert page.locator(selector).locator("xpath=..").locator(".chart-empty").is_hidden()
     page.screenshot(path=artifacts / "study.png", full_page=True)
+    page.locator("#importance-panel").scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / "study-lower.png")  # importance, running, the table
     page.click("#definition-panel summary")  # folded: the README's picture (docs/dashboard.png)
     page.screenshot(path=artifacts / "study-overview.png", full_page=True,
                     clip={"x": 0, "y": 0, "width": 1280, "height": 1604})
@@ -274,7 +276,7 @@ def test_importance_panel_shows_the_shares_largest_first(page, server, demo):
     assert f"all {answer['n_trials']} completed trials" in how and "by minimize" in how
 
 
-def test_a_row_opens_the_trial_with_its_curve_and_the_models_why(page, server, demo):
+def test_a_row_opens_the_trial_with_its_curve_and_the_models_why(page, server, demo, artifacts):
     open_study(page, demo["id"])
     trials = trials_of(server, demo["id"])
     modelled = next(t for t in reversed(by_state(trials, "completed"))
@@ -288,6 +290,7 @@ def test_a_row_opens_the_trial_with_its_curve_and_the_models_why(page, server, d
     info = page.inner_text("#trial-info")
     assert "predicted_mean" in info and "predicted_std" in info and "acquisition.value" in info
     assert page.evaluate(SERIES, "#chart-trial") == {"curve": len(modelled["intermediate_values"])}
+    page.screenshot(path=artifacts / "trial.png")
     page.keyboard.press("Escape")
     assert page.is_hidden("#trial-detail")
 
@@ -370,6 +373,7 @@ def test_study_without_finished_trials_shows_why_the_charts_are_empty(page, serv
     assert page.locator("#running tbody tr").count() == 1
     assert "Needs at least 2 completed trials (0 so far)" in page.inner_text(
         "#importance-panel .chart-empty")
+    assert page.evaluate(SERIES, "#chart-importance") == {"importance": 0}  # no bars behind it
     page.screenshot(path=artifacts / "study-empty.png", full_page=True)
 
 

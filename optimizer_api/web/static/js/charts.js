@@ -246,7 +246,12 @@ const NO_COMPLETED =
 
 export function parallelOption(study, trials) {
   const names = Object.keys(study.space);
-  const rows = completed(trials);
+  // The best drawn last, on top of the others.
+  const rows = completed(trials).sort((a, b) =>
+    better(study.direction, a.value, b.value) ? 1 : -1,
+  );
+  // A hundred lines stay distinct at 0.7; thousands would be one block of colour.
+  const opacity = Math.min(0.7, Math.max(0.15, 70 / Math.max(rows.length, 1)));
   const values = rows.map((t) => t.value);
   const [lo, hi] = values.length ? [Math.min(...values), Math.max(...values)] : [0, 1];
   // Dark for the best values, pale for the worst, whichever the direction.
@@ -305,7 +310,7 @@ export function parallelOption(study, trials) {
         type: "parallel",
         inactiveOpacity: 0.04,
         activeOpacity: 0.9,
-        lineStyle: { width: 1.4, opacity: 0.7 },
+        lineStyle: { width: 1.4, opacity },
         data: rows.map((t) => ({
           value: [...names.map((n) => paramValue(study.space[n], t.params[n])), t.value],
           trial: t.number,
@@ -409,7 +414,8 @@ function importanceEmpty(answer, pairs) {
 }
 
 export function importanceOption(answer) {
-  const pairs = importancePairs(answer);
+  const empty = importanceEmpty(answer, importancePairs(answer));
+  const pairs = empty ? [] : importancePairs(answer); // no row of zeros behind the reason
   const percent = (v) => `${Number((100 * v).toPrecision(3))} %`;
   const option = {
     ...BASE,
@@ -429,5 +435,5 @@ export function importanceOption(answer) {
       },
     ],
   };
-  return { option, empty: importanceEmpty(answer, pairs) };
+  return { option, empty };
 }

@@ -43,7 +43,7 @@ export function num(value) {
   if (typeof value !== "number") return String(value);
   if (Number.isInteger(value) && Math.abs(value) < 1e15) return String(value);
   const abs = Math.abs(value);
-  if (abs !== 0 && (abs < 1e-4 || abs >= 1e6)) return value.toExponential(3);
+  if (abs !== 0 && (abs < 1e-4 || abs >= 1e6)) return Number(value.toPrecision(4)).toExponential();
   return String(Number(value.toPrecision(6)));
 }
 

@@ -95,6 +95,7 @@ async function poll() {
   try {
     studies = await api.studies();
     render();
+    if (!performance.getEntriesByName("studies-listed").length) performance.mark("studies-listed");
     banner(null);
   } catch (err) {
     banner(`Could not load the studies: ${err.message}. Trying again every ${POLL_MS / 1000} s.`);

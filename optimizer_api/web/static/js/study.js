@@ -349,8 +349,8 @@ async function loadImportance(study) {
 // -- the polling loop ----------------------------------------------------------------------
 const table = trialsTable({ studyId, onOpen: openTrial });
 
-async function loadHistory() {
-  page.history = await api.history(studyId);
+async function loadHistory(asked = api.history(studyId)) {
+  page.history = await asked;
   markOnce("history-fetched");
   drawHistory();
   markOnce("history-drawn");
@@ -358,8 +358,8 @@ async function loadHistory() {
   markOnce("parameters-drawn");
 }
 
-async function loadCurves() {
-  page.curves = await api.curves(studyId);
+async function loadCurves(asked = api.curves(studyId)) {
+  page.curves = await asked;
   drawCurves();
   markOnce("curves-drawn");
 }
@@ -371,15 +371,19 @@ async function loadRunning() {
 }
 
 async function refresh() {
-  const study = await api.study(studyId);
   const first = page.study === null;
+  // The first time, the charts' data is asked for beside the study (it needs none of it).
+  const early = first ? [api.history(studyId), api.curves(studyId)] : [];
+  early.forEach((p) => p.catch(() => {})); // awaited below, or dropped if the study fails
+  const study = await api.study(studyId);
   page.study = study;
   if (first) renderDefinition(study);
   renderHeader(study);
   const { running, ...finished } = study.trial_counts;
   const finishedKey = JSON.stringify([finished, study.best_trial?.id]);
   const countsKey = JSON.stringify([study.trial_counts, study.status]);
-  const chartData = finishedKey !== page.finishedKey ? [loadHistory(), loadCurves()] : [];
+  const chartData =
+    finishedKey !== page.finishedKey ? [loadHistory(early[0]), loadCurves(early[1])] : [];
   const tasks = [...chartData, loadRunning()];
   if (countsKey !== page.countsKey) tasks.push(table.refresh(study));
   // Importance is the slowest answer: asked for once the charts' data arrived, it does

@@ -43,10 +43,16 @@ def _need_browser() -> None:
 
 
 @pytest.fixture(scope="package")
-def server(tmp_path_factory) -> Iterator[str]:
+def store_url(tmp_path_factory) -> str:
+    """The SQLite file the package's gunicorn serves (benchmarks/seed_study.py writes to it)."""
+    return sqlite_url(tmp_path_factory.mktemp("web") / "web.db")
+
+
+@pytest.fixture(scope="package")
+def server(store_url, tmp_path_factory) -> Iterator[str]:
     """gunicorn (2 workers) on a fresh SQLite file, for every test of the package."""
-    folder = tmp_path_factory.mktemp("web")
-    with Gunicorn(sqlite_url(folder / "web.db"), workers=2, log_dir=folder) as gunicorn:
+    log_dir = tmp_path_factory.mktemp("gunicorn")
+    with Gunicorn(store_url, workers=2, log_dir=log_dir) as gunicorn:
         yield gunicorn.url
 
 
@@ -89,17 +95,11 @@ def page(browser, server):
     yield tab
     context.close()
     assert not outside, f"the page tried to reach beyond the service: {outside}"
-    assert not _unexpected(errors), f"browser console errors: {errors}"
+    assert not errors, f"browser console errors: {errors}"
 
 
 def _describe(message) -> str:
     return f"{message.text} ({message.location.get('url', '')})"
-
-
-def _unexpected(errors: list[str]) -> list[str]:
-    # The one 404 the study page expects: it probes for the importance endpoint, which the
-    # API does not have yet, and says "not available" (Chromium logs the failed load).
-    return [e for e in errors if not ("404" in e and "/importance" in e)]
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,8 @@ Chart contents are read from ECharts' own option (getOption()), not from pixels.
 
 from __future__ import annotations
 
+import csv
+import json
 import re
 
 import pytest
@@ -18,7 +20,12 @@ pytestmark = pytest.mark.e2e
 # {series id: number of points} of the chart drawn in the element matching the selector.
 SERIES = """(sel) => Object.fromEntries(echarts.getInstanceByDom(document.querySelector(sel))
     .getOption().series.map((s) => [s.id, s.data.length]))"""
+HISTORY_POINTS = """() => echarts.getInstanceByDom(document.getElementById('chart-history'))
+    .getOption().series.filter((s) => s.type === 'scatter')
+    .reduce((n, s) => n + s.data.length, 0)"""
 OPTION = "(sel) => echarts.getInstanceByDom(document.querySelector(sel)).getOption()"
+CURVE_POINTS = """((id) => echarts.getInstanceByDom(document.getElementById('chart-curves'))
+    .getOption().series.find((s) => s.id === id)?.data.length)"""
 REFRESHES = "Number(document.getElementById('study').dataset.refreshes || 0)"
 
 
@@ -27,9 +34,16 @@ def column(page, table: str, read: str = "Number(r.dataset.studyId)") -> list:
     return page.eval_on_selector_all(f"{table} tbody tr", f"rows => rows.map(r => {read})")
 
 
-def trials_of(server: str, study_id: int) -> list[dict]:
-    url = f"{server}/v1/studies/{study_id}/trials"
-    return requests.get(url, params={"limit": 1000}, timeout=10).json()["trials"]
+def trials_of(server: str, study_id: int, **query) -> list[dict]:
+    return api(server, study_id, "trials", limit=1000, **query)["trials"]
+
+
+def api(server: str, study_id: int, route: str, **query) -> dict:
+    """GET /v1/studies/<id>/<route> as JSON."""
+    url = f"{server}/v1/studies/{study_id}/{route}"
+    answer = requests.get(url, params=query, timeout=30)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
 
 
 def open_study(page, study_id: int) -> None:
@@ -57,6 +71,10 @@ def test_list_shows_every_study_newest_first_and_filters(page, server, demo, art
     assert "bayesian" in text and "running" in text
     assert f"{demo['best_trial']['value']:.6g}" in text
     assert row.locator("a").get_attribute("href") == f"/studies/{demo['id']}"
+    activity = row.locator("td.activity")
+    assert re.fullmatch(r"\d+ (s|min( \d+ s)?) ago", activity.inner_text())
+    assert activity.get_attribute("title").startswith(demo["last_activity_at"][:4])
+    assert page.inner_text("#studies thead").split("\t")[-1].strip() == "Last activity"
     page.screenshot(path=artifacts / "list.png", full_page=True)
 
     page.fill("#filter-name", "FILTER-PROBE")  # case-insensitive part of a name
@@ -85,12 +103,15 @@ def test_study_page_header_and_every_chart_hold_the_studys_trials(page, server, 
 
     history = page.evaluate(SERIES, "#chart-history")
     assert history == {"completed": len(completed), "pruned": len(pruned), "best": len(completed),
-                       "failed": len(by_state(trials, "failed")), "expired": 0}
+                       "failed": len(by_state(trials, "failed"))}
+    assert page.evaluate(HISTORY_POINTS) == len(api(server, demo["id"], "history")["trials"])
     best_line = page.evaluate(OPTION, "#chart-history")["series"][2]["data"]
-    assert best_line[-1]["value"][1] == demo["best_trial"]["value"]
+    assert best_line[-1][1] == demo["best_trial"]["value"]
+    assert page.inner_text("#history-shown") == ""  # every finished trial: no sample
 
     curves = page.evaluate(SERIES, "#chart-curves")
     with_curves = [t for t in trials if t["intermediate_values"]]
+    assert len(with_curves) == api(server, demo["id"], "curves")["total"]
     assert {k: v for k, v in curves.items() if k.startswith("trial-")} == {
         f"trial-{t['number']}": len(t["intermediate_values"]) for t in with_curves}
     assert curves["pruned-stops"] == len(pruned)
@@ -105,15 +126,11 @@ def test_study_page_header_and_every_chart_hold_the_studys_trials(page, server, 
     slices = page.eval_on_selector_all("#slices .slice", """nodes => nodes.map(n =>
         [n.dataset.param, echarts.getInstanceByDom(n).getOption().series[0].data.length])""")
     assert slices == [[name, len(completed)] for name in demo["space"]]
-    for selector in ("#chart-history", "#chart-curves", "#chart-parallel"):
+    for selector in ("#chart-history", "#chart-curves", "#chart-parallel", "#chart-importance"):
         assert page.locator(selector).locator("xpath=..").locator(".chart-empty").is_hidden()
-
-    page.wait_for_function("""() => { const n = document.querySelector('#importance .chart');
-        return n && echarts.getInstanceByDom(n); }""")
-    bars = page.evaluate("""() => echarts.getInstanceByDom(document.querySelector(
-        '#importance .chart')).getOption().series[0].data.length""")
-    assert bars == len(demo["space"])
     page.screenshot(path=artifacts / "study.png", full_page=True)
+    page.locator("#importance-panel").scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / "study-lower.png")  # importance, running, the table
     page.click("#definition-panel summary")  # folded: the README's picture (docs/dashboard.png)
     page.screenshot(path=artifacts / "study-overview.png", full_page=True,
                     clip={"x": 0, "y": 0, "width": 1280, "height": 1604})
@@ -161,14 +178,105 @@ def test_table_pages_and_filters_by_state_on_the_server(page, server, demo):
     assert column(page, "#trials", number) == sorted(pruned, reverse=True)
 
     page.select_option("#trials-state", "")
-    page.click("#trials th[data-key='value']")  # sorts the page shown, and says so
+    page.click("#trials th[data-key='param:layers']")  # the API cannot sort by it: this page
     page.wait_for_function("document.getElementById('trials-sort-note').textContent !== ''")
-    values = column(page, "#trials", "r.cells[2].textContent")
-    shown = [float(v) for v in values if v != "–"]
-    assert shown == sorted(shown) and values[len(shown):] == ["–"] * (len(values) - len(shown))
+    layers = column(page, "#trials", "Number(r.cells[4].textContent)")
+    assert layers == sorted(layers)
 
 
-def test_a_row_opens_the_trial_with_its_curve_and_the_models_why(page, server, demo):
+def test_table_sorts_by_value_on_the_server(page, server, demo):
+    open_study(page, demo["id"])
+    valued = sorted(t["value"] for t in trials_of(server, demo["id"]) if t["value"] is not None)
+    value = "r.cells[2].textContent"
+
+    def shown():
+        return pytest.approx([float(v) for v in column(page, "#trials", value)], rel=1e-5)
+    page.click("#trials th[data-key='value']")  # minimize: the best (lowest) first
+    page.wait_for_function("document.querySelector('#trials th.asc')?.dataset.key === 'value'")
+    page.wait_for_function(f"document.querySelector('#trials tbody td:nth-child(3)')"
+                           f".textContent === '{valued[0]:.6g}'")
+    assert valued[:20] == shown()
+    assert page.inner_text("#trials-sort-note") == ""  # every trial, not this page
+    page.click("#trials th[data-key='value']")
+    page.wait_for_function("document.querySelector('#trials th.desc')?.dataset.key === 'value'")
+    page.wait_for_function(f"document.querySelector('#trials tbody td:nth-child(3)')"
+                           f".textContent === '{valued[-1]:.6g}'")
+    assert valued[::-1][:20] == shown()
+    page.click("#trials-next")  # the last page: the trials without a value
+    page.wait_for_function("document.getElementById('trials-range').textContent.startsWith('21')")
+    assert column(page, "#trials", value)[-1] == "–"
+
+
+def set_filter(page, fields: dict[str, str], choices: dict[str, list[str]] = {}) -> None:  # noqa: B006
+    """Type ranges into the table's parameter filter and pick choices, as a person would."""
+    page.click("#trials-filter-box summary")
+    for selector, text in fields.items():
+        page.fill(f"#trials-params input[aria-label='{selector}']", text)
+    for name, picked in choices.items():
+        page.select_option(f"#trials-params select[data-param='{name}']", label=picked)
+
+
+def test_table_filters_by_parameter_ranges_on_the_server_and_downloads_them(page, server, demo):
+    open_study(page, demo["id"])
+    total = sum(demo["trial_counts"].values())
+    assert page.inner_text("#trials-range") == f"1–20 of {total}"
+    wanted = {"learning_rate": {"min": 0.001, "max": 0.03}, "optimizer": {"in": ["adam"]}}
+    expected = api(server, demo["id"], "trials", params=json.dumps(wanted), sort="-number")
+    assert 0 < expected["total"] < total
+    set_filter(page, {"learning_rate min": "0.001", "learning_rate max": "0.03"},
+               {"optimizer": ["adam"]})
+    page.wait_for_function("document.getElementById('trials-range').textContent.includes('with')")
+    assert page.inner_text("#trials-range") == (
+        f"1–{expected['total']} of {expected['total']} "
+        "with learning_rate 0.001 to 0.03, optimizer adam")
+    assert column(page, "#trials", "Number(r.dataset.trialId)") == [
+        t["id"] for t in expected["trials"]]
+    assert page.inner_text("#trials-filter-count") == "(2)"
+
+    with page.expect_response(lambda r: "text/csv" in r.request.headers.get("accept", "")) as ask:
+        with page.expect_download() as download:
+            page.click("#trials-csv")
+    assert ask.value.headers["content-type"].startswith("text/csv")
+    with open(download.value.path(), newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert len(rows) == expected["total"]
+    assert {r["params_optimizer"] for r in rows} == {"adam"}
+    assert download.value.suggested_filename == f"study-{demo['id']}-trials.csv"
+
+    page.click("#trials-clear")
+    page.wait_for_function(f"document.getElementById('trials-range').textContent === "
+                           f"'1–20 of {total}'")
+
+
+def test_brushing_a_parameter_can_filter_the_table(page, server, demo):
+    open_study(page, demo["id"])
+    assert page.is_hidden("#parallel-filter")
+    page.evaluate("""() => echarts.getInstanceByDom(document.getElementById('chart-parallel'))
+        .dispatchAction({type: 'axisAreaSelect', parallelAxisId: 'axis-1',
+                         intervals: [[1.5, 3]]})""")
+    page.click("#parallel-filter")  # layers 2 to 3
+    page.wait_for_function("document.getElementById('trials-range').textContent.includes('with')")
+    assert page.input_value("#trials-params input[aria-label='layers min']") == "2"
+    expected = api(server, demo["id"], "trials", params='{"layers": {"min": 2, "max": 3}}')
+    assert page.inner_text("#trials-range").endswith(
+        f"of {expected['total']} with layers 2 to 3")
+    assert set(column(page, "#trials", "Number(r.cells[4].textContent)")) <= {2, 3}
+
+
+def test_importance_panel_shows_the_shares_largest_first(page, server, demo):
+    open_study(page, demo["id"])
+    answer = api(server, demo["id"], "importance")
+    ranked = sorted(answer["importances"].items(), key=lambda kv: -kv[1])
+    option = page.evaluate(OPTION, "#chart-importance")
+    assert option["yAxis"][0]["inverse"] is True  # the first category on top
+    assert option["yAxis"][0]["data"] == [name for name, _ in ranked]
+    assert option["series"][0]["data"] == pytest.approx([share for _, share in ranked])
+    assert ranked[0][0] == "learning_rate"  # the loss in seed.py depends on it most
+    how = page.inner_text("#importance-how")
+    assert f"all {answer['n_trials']} completed trials" in how and "by minimize" in how
+
+
+def test_a_row_opens_the_trial_with_its_curve_and_the_models_why(page, server, demo, artifacts):
     open_study(page, demo["id"])
     trials = trials_of(server, demo["id"])
     modelled = next(t for t in reversed(by_state(trials, "completed"))
@@ -182,6 +290,7 @@ def test_a_row_opens_the_trial_with_its_curve_and_the_models_why(page, server, d
     info = page.inner_text("#trial-info")
     assert "predicted_mean" in info and "predicted_std" in info and "acquisition.value" in info
     assert page.evaluate(SERIES, "#chart-trial") == {"curve": len(modelled["intermediate_values"])}
+    page.screenshot(path=artifacts / "trial.png")
     page.keyboard.press("Escape")
     assert page.is_hidden("#trial-detail")
 
@@ -209,6 +318,9 @@ def test_a_trial_reported_while_the_page_is_open_appears_without_reload(page, se
         before = page.evaluate(REFRESHES)
         trial = study.suggest(worker_id="late-worker")
         trial.report(1, 0.3)
+        page.wait_for_function(f"{CURVE_POINTS}('trial-2') === 1", timeout=15_000)
+        trial.report(2, 0.28)  # no count changes: the running trials, polled, carry it
+        page.wait_for_function(f"{CURVE_POINTS}('trial-2') === 2", timeout=15_000)
         trial.complete(0.25)
     page.wait_for_function(
         """() => echarts.getInstanceByDom(document.getElementById('chart-history'))
@@ -216,7 +328,7 @@ def test_a_trial_reported_while_the_page_is_open_appears_without_reload(page, se
     page.wait_for_function(f"{REFRESHES} > {before}")  # the same page, refreshed by polling
     page.wait_for_function("document.querySelector('#trials tbody td').textContent === '2'")
     assert "0.25" in page.inner_text("#best")
-    assert page.evaluate(SERIES, "#chart-curves")["trial-2"] == 1
+    assert page.evaluate(SERIES, "#chart-curves")["trial-2"] == 2
 
 
 # -- bad input -----------------------------------------------------------------------------
@@ -259,7 +371,30 @@ def test_study_without_finished_trials_shows_why_the_charts_are_empty(page, serv
     assert "No completed trial yet" in page.inner_text("#best")
     assert page.evaluate(SERIES, "#chart-parallel") == {"trials": 0}
     assert page.locator("#running tbody tr").count() == 1
+    assert "Needs at least 2 completed trials (0 so far)" in page.inner_text(
+        "#importance-panel .chart-empty")
+    assert page.evaluate(SERIES, "#chart-importance") == {"importance": 0}  # no bars behind it
     page.screenshot(path=artifacts / "study-empty.png", full_page=True)
+
+
+def test_a_big_study_opens_with_sampled_charts(page, server, store_url, artifacts):
+    from benchmarks.seed_study import seed
+
+    study_id = seed(store_url, 3000, "big-study")  # straight into the store gunicorn serves
+    open_study(page, study_id)
+    history = api(server, study_id, "history")
+    shown, total = len(history["trials"]), history["total"]
+    assert shown == 2000 < total
+    assert page.evaluate(HISTORY_POINTS) == shown
+    assert page.inner_text("#history-shown").startswith(
+        f"2,000 of {total:,} finished trials shown")
+    curves = api(server, study_id, "curves")
+    assert page.inner_text("#curves-shown").startswith(f"100 of {curves['total']:,} trials")
+    completed = sum(t["state"] == "completed" for t in history["trials"])
+    assert page.evaluate(SERIES, "#chart-parallel") == {"trials": completed}
+    running = requests.get(f"{server}/v1/studies/{study_id}", timeout=10).json()["trial_counts"]
+    assert page.locator("#running tbody tr").count() == min(100, running["running"])
+    page.screenshot(path=artifacts / "study-big.png", full_page=True)
 
 
 def test_docs_page_renders_the_contract_with_the_vendored_redoc(page):

@@ -1,6 +1,4 @@
 // The dashboard's one door to data: the public JSON API (openapi.yaml), nothing private.
-// When the API grows the endpoints the pages want (importance, a downsampled history,
-// server-side sort and filter, CSV export), only this module changes.
 
 export class ApiError extends Error {
   constructor(status, problem, url) {
@@ -15,14 +13,19 @@ export class ApiError extends Error {
 let clockOffsetMs = 0;
 export const serverNow = () => Date.now() + clockOffsetMs;
 
-async function getJson(path, params = {}) {
+function urlOf(path, params) {
   const url = new URL(path, window.location.origin);
   for (const [key, value] of Object.entries(params)) {
     for (const v of [].concat(value ?? [])) url.searchParams.append(key, v);
   }
+  return url;
+}
+
+async function get(path, params = {}, accept = "application/json") {
+  const url = urlOf(path, params);
   let response;
   try {
-    response = await fetch(url, { headers: { Accept: "application/json" } });
+    response = await fetch(url, { headers: { Accept: accept } });
   } catch (err) {
     throw new ApiError(0, { detail: `the service did not answer (${err.message})` }, url);
   }
@@ -32,8 +35,10 @@ async function getJson(path, params = {}) {
     const problem = await response.json().catch(() => null);
     throw new ApiError(response.status, problem, url);
   }
-  return response.json();
+  return response;
 }
+
+const getJson = async (path, params) => (await get(path, params)).json();
 
 /** Every study, as GET /v1/studies returns them. */
 export async function studies() {
@@ -45,9 +50,28 @@ export function study(id) {
   return getJson(`/v1/studies/${id}`);
 }
 
-/** One page of trials by number: {trials, total}. */
-export function trialsPage(id, { limit, offset, states }) {
-  return getJson(`/v1/studies/${id}/trials`, { limit, offset, state: states });
+/** The query of a trials listing: states, a {param: range} filter, a sort. */
+function trialsQuery({ states, params, sort, limit, offset }) {
+  const filter = params && Object.keys(params).length ? JSON.stringify(params) : undefined;
+  return { state: states, params: filter, sort, limit, offset };
+}
+
+/** One page of trials: {trials, total}; `sort` is number, -number, value or -value, and
+ * `params` filters on the trials' params ({lr: {min, max}, opt: {in: [...]}}). */
+export function trialsPage(id, query) {
+  return getJson(`/v1/studies/${id}/trials`, trialsQuery(query));
+}
+
+/** Every trial matching the states and params filter, as CSV: {blob, filename}. */
+export async function trialsCsv(id, { states, params }) {
+  const response = await get(
+    `/v1/studies/${id}/trials`,
+    trialsQuery({ states, params }),
+    "text/csv",
+  );
+  const disposition = response.headers.get("Content-Disposition") || "";
+  const filename = /filename="([^"]+)"/.exec(disposition)?.[1] || `study-${id}-trials.csv`;
+  return { blob: await response.blob(), filename };
 }
 
 /** One trial. */
@@ -55,30 +79,22 @@ export function trial(studyId, trialId) {
   return getJson(`/v1/studies/${studyId}/trials/${trialId}`);
 }
 
-/** The trials the charts draw. Today every trial, a page of 10,000 at a time; a
- * downsampled history endpoint would replace this for big studies. */
-export async function history(id) {
-  const limit = 10000;
-  const all = [];
-  for (;;) {
-    const page = await trialsPage(id, { limit, offset: all.length });
-    all.push(...page.trials);
-    if (all.length >= page.total || page.trials.length === 0) return all;
-  }
+/** Finished trials for the charts, a chosen subset past `limit`: {trials, total}. */
+export function history(id, limit = 2000) {
+  return getJson(`/v1/studies/${id}/history`, { limit });
 }
 
-/** The running trials (for their leases), at most 1,000. */
-export async function running(id) {
-  return (await trialsPage(id, { limit: 1000, offset: 0, states: ["running"] })).trials;
+/** Trials with their intermediate values, a chosen subset past `limit`: {trials, total}. */
+export function curves(id, limit = 100) {
+  return getJson(`/v1/studies/${id}/curves`, { limit });
 }
 
-/** The share of variation each parameter explains, or null where the service has no
- * importance endpoint yet (404 for a study that exists). */
-export async function importance(id) {
-  try {
-    return await getJson(`/v1/studies/${id}/importance`);
-  } catch (err) {
-    if (err.status === 404) return null;
-    throw err;
-  }
+/** The running trials, oldest first (a stuck worker's trial is old): {trials, total}. */
+export function running(id, limit = 100) {
+  return trialsPage(id, { states: ["running"], sort: "number", limit });
+}
+
+/** Each parameter's share of what sets the best trials apart (PED-ANOVA). */
+export function importance(id) {
+  return getJson(`/v1/studies/${id}/importance`);
 }

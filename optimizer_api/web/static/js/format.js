@@ -43,8 +43,13 @@ export function num(value) {
   if (typeof value !== "number") return String(value);
   if (Number.isInteger(value) && Math.abs(value) < 1e15) return String(value);
   const abs = Math.abs(value);
-  if (abs !== 0 && (abs < 1e-4 || abs >= 1e6)) return value.toExponential(3);
+  if (abs !== 0 && (abs < 1e-4 || abs >= 1e6)) return Number(value.toPrecision(4)).toExponential();
   return String(Number(value.toPrecision(6)));
+}
+
+/** A count with thousands separators: 50,000. */
+export function count(n) {
+  return n == null ? "–" : n.toLocaleString("en-US");
 }
 
 /** A parameter value: numbers as num(), others as given. */
@@ -91,6 +96,11 @@ export function secondsBetween(fromIso, toIso, nowMs) {
   if (!fromIso) return null;
   const end = toIso ? Date.parse(toIso) : nowMs;
   return (end - Date.parse(fromIso)) / 1000;
+}
+
+/** How long ago an ISO timestamp was, as "3 min 5 s ago" (`nowMs` the server's now). */
+export function ago(iso, nowMs) {
+  return iso ? `${duration(secondsBetween(iso, null, nowMs))} ago` : "–";
 }
 
 /** A state badge. */

@@ -1,12 +1,15 @@
-// The study list: every study from GET /v1/studies, newest first, filtered in the page.
-// The filter lives in the URL (?name=&status=) so a filtered list can be shared.
+// The study list: every study from GET /v1/studies, newest first (or latest activity
+// first), filtered in the page. The filter lives in the URL (?name=&status=&sort=) so a
+// filtered list can be shared.
 
 import * as api from "./api.js";
-import { STATES, badge, banner, el, fill, num, time } from "./format.js";
+import { serverNow } from "./api.js";
+import { STATES, ago, badge, banner, el, fill, num, time } from "./format.js";
 
 const POLL_MS = 5000;
 const nameBox = document.getElementById("filter-name");
 const statusBox = document.getElementById("filter-status");
+const sortBox = document.getElementById("sort");
 const body = document.querySelector("#studies tbody");
 let studies = null;
 
@@ -44,6 +47,11 @@ function row(study) {
     ),
     el("td", {}, study.direction),
     el("td", {}, time(study.created_at)),
+    el(
+      "td",
+      { class: "activity", title: time(study.last_activity_at) },
+      study.last_activity_at ? ago(study.last_activity_at, serverNow()) : "none yet",
+    ),
   );
 }
 
@@ -51,17 +59,19 @@ function render() {
   if (studies === null) return;
   const name = nameBox.value.trim().toLowerCase();
   const status = statusBox.value;
+  const field = sortBox.value === "activity" ? "last_activity_at" : "created_at";
+  const latest = (s) => Date.parse(s[field] || s.created_at);
   const shown = studies
     .filter(
       (s) => (!name || s.name.toLowerCase().includes(name)) && (!status || s.status === status),
     )
-    .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at) || b.id - a.id);
+    .sort((a, b) => latest(b) - latest(a) || b.id - a.id);
   const why = studies.length
     ? "No study matches the filter."
     : "No study yet: create one with POST /v1/studies (see the API reference).";
   fill(
     body,
-    shown.length ? shown.map(row) : el("tr", {}, el("td", { colspan: 7, class: "muted" }, why)),
+    shown.length ? shown.map(row) : el("tr", {}, el("td", { colspan: 8, class: "muted" }, why)),
   );
   document.getElementById("studies-shown").textContent =
     `${shown.length} of ${studies.length} studies`;
@@ -72,6 +82,7 @@ function keepFilterInUrl() {
   for (const [key, box] of [
     ["name", nameBox],
     ["status", statusBox],
+    ["sort", sortBox],
   ]) {
     if (box.value) url.searchParams.set(key, box.value);
     else url.searchParams.delete(key);
@@ -84,6 +95,7 @@ async function poll() {
   try {
     studies = await api.studies();
     render();
+    if (!performance.getEntriesByName("studies-listed").length) performance.mark("studies-listed");
     banner(null);
   } catch (err) {
     banner(`Could not load the studies: ${err.message}. Trying again every ${POLL_MS / 1000} s.`);
@@ -94,6 +106,8 @@ async function poll() {
 const query = new URLSearchParams(window.location.search);
 nameBox.value = query.get("name") || "";
 statusBox.value = query.get("status") || "";
+sortBox.value = query.get("sort") || "";
 nameBox.addEventListener("input", keepFilterInUrl);
 statusBox.addEventListener("change", keepFilterInUrl);
+sortBox.addEventListener("change", keepFilterInUrl);
 poll();

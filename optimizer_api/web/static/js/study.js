@@ -1,13 +1,16 @@
-// The study page: polls the public API and redraws the header, charts, tables and the
-// open trial. Data comes from api.js only; chart options from charts.js.
+// The study page: polls the study (its counts) every few seconds and refetches what the
+// counts say changed: the chart subsets (/history, /curves) when trials finish, importance
+// when completed trials change (at most every 30 s), the running trials at every poll.
+// Data comes from api.js only; chart options from charts.js.
 
 import * as api from "./api.js";
 import * as charts from "./charts.js";
+import { renderDefinition, renderHeader } from "./study_header.js";
 import { trialsTable } from "./trials_table.js";
 import {
-  STATES,
   badge,
   banner,
+  count,
   duration,
   el,
   fill,
@@ -18,20 +21,30 @@ import {
 } from "./format.js";
 
 const POLL_MS = 3000;
+const IMPORTANCE_EVERY_MS = 30_000; // ~1 s of the server's time at 40k completed trials
+const RUNNING_CURVES = 25; // running trials' curves drawn beside /curves' subset
 const root = document.getElementById("study");
 const studyId = root.dataset.studyId;
 const $ = (id) => document.getElementById(id);
 
 const page = {
   study: null,
-  trials: [],
-  studyKey: "",
-  trialsKey: null, // null: nothing drawn yet
-  completedKey: null,
+  history: { trials: [], total: 0 }, // /history: finished trials, a chosen subset of big studies
+  curves: { trials: [], total: 0 }, // /curves: trials with intermediate values, likewise
+  running: { trials: [], total: 0 }, // the oldest running trials, fresh at every poll
+  finishedKey: null, // what history and curves were fetched for
+  countsKey: null, // what the trials table was fetched for
+  curvesKey: null, // what the curves chart shows
+  completedKey: null, // what parallel coordinates and slices show
+  importance: { completed: null, at: 0 }, // completed trials at the last fetch, and when
   openTrialId: null,
-  importanceMissing: false,
   refreshes: 0,
 };
+
+/** A performance mark, the first time only: benchmarks/dashboard_load.py reads them. */
+function markOnce(name) {
+  if (!performance.getEntriesByName(name, "mark").length) performance.mark(name);
+}
 
 // -- charts --------------------------------------------------------------------------
 const instances = new Map();
@@ -53,29 +66,64 @@ function draw(node, { option, empty }) {
   note.textContent = empty || "";
 }
 
-function drawHistory() {
-  const logBox = $("history-log");
-  logBox.disabled = !charts.canLog(page.trials);
-  logBox.parentElement.title = logBox.disabled ? "a log scale needs every value above 0" : "";
-  const log = logBox.checked && !logBox.disabled;
-  draw($("chart-history"), charts.historyOption(page.study, page.trials, { log }));
+/** "2,000 of 50,000 finished trials shown: ..." when the API sent a subset, else "". */
+function sampled(shown, total, what, how) {
+  return shown < total ? `${count(shown)} of ${count(total)} ${what} shown: ${how}.` : "";
 }
 
-function drawCurves() {
+function drawHistory() {
+  const { trials, total } = page.history;
+  const logBox = $("history-log");
+  logBox.disabled = !charts.canLog(trials);
+  logBox.parentElement.title = logBox.disabled ? "a log scale needs every value above 0" : "";
+  const log = logBox.checked && !logBox.disabled;
+  draw($("chart-history"), charts.historyOption(page.study, trials, { log }));
+  $("history-shown").textContent = sampled(
+    trials.length,
+    total,
+    "finished trials",
+    "every change of the best so far, the best trials and an even sample of the rest",
+  );
+}
+
+/** /curves' subset, its running trials replaced by their fresh copies from the running
+ * list, and the running trials it did not have added (their curves grow at every poll). */
+function curveTrials() {
+  const fresh = new Map(page.running.trials.map((t) => [t.id, t]));
+  const shown = page.curves.trials.map((t) => fresh.get(t.id) ?? t);
+  const ids = new Set(shown.map((t) => t.id));
+  const more = page.running.trials.filter((t) => !ids.has(t.id) && t.intermediate_values.length);
+  return shown.concat(more.slice(-RUNNING_CURVES));
+}
+
+function drawCurves({ force = false } = {}) {
+  const trials = curveTrials();
+  const key = trials.map((t) => `${t.id}:${t.state}:${t.intermediate_values.length}`).join();
+  if (key === page.curvesKey && !force) return;
+  page.curvesKey = key;
   const showPruned = $("curves-pruned").checked;
-  draw($("chart-curves"), charts.curvesOption(page.study, page.trials, { showPruned }));
+  draw($("chart-curves"), charts.curvesOption(page.study, trials, { showPruned }));
+  const total = page.curves.total + trials.length - page.curves.trials.length;
+  $("curves-shown").textContent = sampled(
+    trials.length,
+    total,
+    "trials with intermediate values",
+    "the best, the latest running and an even sample of the rest",
+  );
 }
 
 /** Parallel coordinates and slices draw completed trials only: they are redrawn (and a
  * brushed selection dropped) only when those change, not at each report of a running one. */
 function drawCompleted() {
-  const key = page.trials
+  const trials = page.history.trials;
+  const key = trials
     .filter((t) => t.state === "completed")
     .map((t) => t.id)
     .join();
   if (key === page.completedKey) return;
   page.completedKey = key;
-  draw($("chart-parallel"), charts.parallelOption(page.study, page.trials));
+  draw($("chart-parallel"), charts.parallelOption(page.study, trials));
+  markOnce("parallel-drawn");
   parallelSelection.reset();
   const box = $("slices");
   const names = Object.keys(page.study.space);
@@ -89,17 +137,23 @@ function drawCompleted() {
   }
   let empty = null;
   for (const node of box.querySelectorAll(".slice")) {
-    const slice = charts.sliceOption(page.study, page.trials, node.dataset.param);
+    const slice = charts.sliceOption(page.study, trials, node.dataset.param);
     chartOf(node).setOption(slice.option, { notMerge: true });
     empty = slice.empty;
   }
   $("slices-empty").hidden = !empty;
   $("slices-empty").textContent = empty || "";
+  const drawn = trials.filter((t) => t.state === "completed").length;
+  $("slices-shown").textContent =
+    drawn < page.study.trial_counts.completed
+      ? `${count(drawn)} of ${count(page.study.trial_counts.completed)} completed trials shown.`
+      : "";
 }
 
-// Brushing on the parallel axes: count the trials inside every selected range.
+// Brushing on the parallel axes: count the trials inside every selected range, and offer
+// the ranges (of the parameters; the API filters on nothing else) as the table's filter.
 const parallelSelection = {
-  ranges: new Map(),
+  ranges: new Map(), // axis index -> [[lo, hi], ...]
   reset() {
     this.ranges.clear();
     this.show();
@@ -110,10 +164,36 @@ const parallelSelection = {
     else this.ranges.delete(dim);
     this.show();
   },
+  /** The selected ranges as the trials API's `params` filter (one range per number). */
+  asParams() {
+    const names = Object.keys(page.study.space);
+    const out = {};
+    for (const [dim, intervals] of this.ranges) {
+      const spec = page.study.space[names[dim]];
+      if (!spec) continue; // the value axis
+      if (spec.type === "categorical") {
+        const inside = (i) => intervals.some(([lo, hi]) => i >= lo && i <= hi);
+        out[names[dim]] = { in: spec.choices.filter((_, i) => inside(i)) };
+      } else {
+        // A brush is drawn by hand: four digits are enough, and ints round inwards.
+        const [lo, hi] = [
+          Math.min(...intervals.map((r) => r[0])),
+          Math.max(...intervals.map((r) => r[1])),
+        ];
+        const int = spec.type === "int";
+        out[names[dim]] = {
+          min: int ? Math.ceil(lo) : Number(lo.toPrecision(4)),
+          max: int ? Math.floor(hi) : Number(hi.toPrecision(4)),
+        };
+      }
+    }
+    return out;
+  },
   show() {
     const option = chartOf($("chart-parallel")).getOption();
     const rows = option.series[0]?.data || [];
     const axes = option.parallelAxis;
+    $("parallel-filter").hidden = !Object.keys(this.asParams()).length || !rows.length;
     const inside = rows.filter((row) =>
       [...this.ranges].every(([dim, intervals]) => {
         let v = row.value[dim];
@@ -121,8 +201,10 @@ const parallelSelection = {
         return intervals.some(([lo, hi]) => v >= lo && v <= hi);
       }),
     );
+    const completed = page.study.trial_counts.completed;
+    const of = rows.length < completed ? ` (of ${count(completed)})` : "";
     if (!this.ranges.size || !rows.length) {
-      $("parallel-selected").textContent = `${rows.length} completed trials.`;
+      $("parallel-selected").textContent = `${count(rows.length)}${of} completed trials.`;
       return;
     }
     const best = inside.reduce(
@@ -130,113 +212,15 @@ const parallelSelection = {
       null,
     );
     $("parallel-selected").textContent =
-      `${inside.length} of ${rows.length} trials selected` +
+      `${count(inside.length)} of ${count(rows.length)}${of} trials selected` +
       (best ? `; best of them: trial ${best.trial}, value ${num(best.value.at(-1))}.` : ".");
   },
 };
 
-// -- header ----------------------------------------------------------------------------
-function renderHeader(study) {
-  $("study-name").textContent = study.name;
-  document.title = `${study.name} · optimizer-api`;
-  fill($("study-status"), badge(study.status));
-  $("study-reason").textContent = study.status_reason || "";
-  const counts = study.trial_counts;
-  const total = STATES.reduce((sum, s) => sum + (counts[s] || 0), 0);
-  fill(
-    $("counts"),
-    el("h3", {}, `${total} trials`),
-    el(
-      "ul",
-      { class: "counts" },
-      STATES.map((s) =>
-        el("li", { class: `count state-${s}` }, el("b", {}, counts[s] || 0), ` ${s}`),
-      ),
-    ),
-  );
-  const best = study.best_trial;
-  fill(
-    $("best"),
-    el("h3", {}, `Best value (${study.direction})`),
-    best
-      ? [
-          el(
-            "p",
-            { class: "best-value" },
-            num(best.value),
-            el("span", { class: "muted" }, ` trial ${best.number}`),
-          ),
-          el(
-            "p",
-            { class: "params-inline" },
-            Object.entries(best.params).map(([k, v]) =>
-              el("span", {}, el("code", {}, k), ` ${param(v)}`),
-            ),
-          ),
-        ]
-      : el("p", { class: "muted" }, "No completed trial yet."),
-  );
-}
-
-function options(obj) {
-  const entries = Object.entries(obj || {});
-  return entries.length
-    ? entries
-        .map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : param(v)}`)
-        .join(", ")
-    : "";
-}
-
-function renderDefinition(study) {
-  const algorithm = study.algorithm || {};
-  const rule = study.early_stopping;
-  const { rule: ruleName, ...ruleOptions } = rule || {};
-  const rows = [
-    ["Direction", study.direction],
-    ["Algorithm", [algorithm.name, options(algorithm.options)].filter(Boolean).join(": ")],
-    ["Early stopping", rule ? [ruleName, options(ruleOptions)].filter(Boolean).join(": ") : "none"],
-    ["Max trials", study.max_trials ?? "no limit"],
-    ["Max failed trials", study.max_failed_trials ?? "no limit"],
-    ["Target value", study.target_value ?? "none"],
-    [
-      "Stop after no improvement for",
-      study.no_improvement_trials != null ? `${study.no_improvement_trials} trials` : "never",
-    ],
-    [
-      "Max duration",
-      study.max_duration_seconds != null ? duration(study.max_duration_seconds) : "no limit",
-    ],
-    ["Lease", study.lease_seconds != null ? duration(study.lease_seconds) : "–"],
-    ["Seed", study.seed ?? "none"],
-    ["Created", time(study.created_at)],
-  ];
-  fill(
-    $("definition"),
-    rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, String(v))]),
-  );
-  fill(
-    document.querySelector("#space tbody"),
-    Object.entries(study.space).map(([name, spec]) =>
-      el(
-        "tr",
-        {},
-        el("td", {}, el("code", {}, name)),
-        el("td", {}, spec.type),
-        el(
-          "td",
-          {},
-          spec.type === "categorical"
-            ? spec.choices.map(param).join(", ")
-            : `${param(spec.low)} … ${param(spec.high)}${spec.step ? `, step ${param(spec.step)}` : ""}`,
-        ),
-        el("td", {}, spec.log ? "log" : spec.type === "categorical" ? "–" : "linear"),
-      ),
-    ),
-  );
-}
-
 // -- running trials ----------------------------------------------------------------------
-function renderRunning(running) {
+function renderRunning({ trials: running, total }) {
+  $("running-shown").textContent =
+    total > running.length ? `the oldest ${count(running.length)} of ${count(total)}` : "";
   const now = api.serverNow();
   const lease = page.study.lease_seconds;
   const rows = running.map((t) => {
@@ -336,65 +320,83 @@ async function renderTrial() {
 }
 
 // -- importance ------------------------------------------------------------------------
-async function renderImportance() {
-  if (page.importanceMissing) return;
-  const box = $("importance");
+/** Importance changes only with the completed trials, and costs the server ~1 s at 40k of
+ * them: fetch it when they changed, and not more often than every 30 s. */
+function importanceDue(study) {
+  const { completed, at } = page.importance;
+  if (completed === study.trial_counts.completed) return false;
+  return completed === null || Date.now() - at >= IMPORTANCE_EVERY_MS;
+}
+
+async function loadImportance(study) {
   const answer = await api.importance(studyId);
-  if (answer === null) {
-    page.importanceMissing = true;
-    fill(
-      box,
-      el("p", { class: "muted" }, "Not available: this service has no importance endpoint yet."),
-    );
-    return;
-  }
-  if (!box.querySelector(".chart")) {
-    fill(
-      box,
-      el(
-        "div",
-        { class: "chart-box" },
-        el("div", { class: "chart short" }),
-        el("p", { class: "chart-empty", hidden: true }),
-      ),
-    );
-  }
-  draw(box.querySelector(".chart"), charts.importanceOption(answer));
+  page.importance = { completed: study.trial_counts.completed, at: Date.now() };
+  const { option, empty } = charts.importanceOption(answer);
+  const chart = $("chart-importance");
+  chart.style.height = `${Math.max(120, 34 * Object.keys(answer.importances).length + 36)}px`;
+  chartOf(chart).resize();
+  draw(chart, { option, empty });
+  const quantile = `${Number((100 * answer.target_quantile).toPrecision(3))} %`;
+  $("importance-how").textContent =
+    answer.n_trials >= 2
+      ? `${answer.method}: how much each parameter's values among the best ${quantile} ` +
+        `(${count(answer.n_top)} trials, by ${study.direction}) differ from all ` +
+        `${count(answer.n_trials)} completed trials; refreshed at most every 30 s.`
+      : "";
+  markOnce("importance-drawn");
 }
 
 // -- the polling loop ----------------------------------------------------------------------
 const table = trialsTable({ studyId, onOpen: openTrial });
 
-function trialsKey(trials) {
-  return trials.map((t) => `${t.id}:${t.state}:${t.value}:${t.intermediate_values.length}`).join();
+async function loadHistory(asked = api.history(studyId)) {
+  page.history = await asked;
+  markOnce("history-fetched");
+  drawHistory();
+  markOnce("history-drawn");
+  drawCompleted();
+  markOnce("parameters-drawn");
+}
+
+async function loadCurves(asked = api.curves(studyId)) {
+  page.curves = await asked;
+  drawCurves();
+  markOnce("curves-drawn");
+}
+
+async function loadRunning() {
+  page.running = await api.running(studyId);
+  renderRunning(page.running);
+  if (page.finishedKey !== null) drawCurves(); // curves of running trials grow between polls
 }
 
 async function refresh() {
-  const study = await api.study(studyId);
   const first = page.study === null;
+  // The first time, the charts' data is asked for beside the study (it needs none of it).
+  const early = first ? [api.history(studyId), api.curves(studyId)] : [];
+  early.forEach((p) => p.catch(() => {})); // awaited below, or dropped if the study fails
+  const study = await api.study(studyId);
   page.study = study;
   if (first) renderDefinition(study);
   renderHeader(study);
-  // Running trials report intermediate values without changing the study's counts.
-  const studyKey = JSON.stringify([study.trial_counts, study.status, study.best_trial?.id]);
-  const changed = studyKey !== page.studyKey || study.trial_counts.running > 0;
-  page.studyKey = studyKey;
-  if (changed) {
-    page.trials = await api.history(studyId);
-    const key = trialsKey(page.trials);
-    if (key !== page.trialsKey) {
-      page.trialsKey = key;
-      drawHistory();
-      drawCurves();
-      drawCompleted();
-      await renderImportance();
-    }
-    await table.refresh(study);
-  }
-  renderRunning(await api.running(studyId));
-  if (page.openTrialId !== null) await renderTrial();
+  const { running, ...finished } = study.trial_counts;
+  const finishedKey = JSON.stringify([finished, study.best_trial?.id]);
+  const countsKey = JSON.stringify([study.trial_counts, study.status]);
+  const chartData =
+    finishedKey !== page.finishedKey ? [loadHistory(early[0]), loadCurves(early[1])] : [];
+  const tasks = [...chartData, loadRunning()];
+  if (countsKey !== page.countsKey) tasks.push(table.refresh(study));
+  // Importance is the slowest answer: asked for once the charts' data arrived, it does
+  // not hold a server worker they wait for.
+  if (importanceDue(study)) tasks.push(Promise.all(chartData).then(() => loadImportance(study)));
+  if (page.openTrialId !== null) tasks.push(renderTrial());
+  await Promise.all(tasks);
+  // Only once everything arrived: after a failure, the next poll asks again.
+  page.finishedKey = finishedKey;
+  page.countsKey = countsKey;
   page.refreshes += 1;
   root.dataset.refreshes = page.refreshes;
+  markOnce("first-refresh");
   $("updated").textContent = `updated ${time(new Date().toISOString())}`;
 }
 
@@ -419,7 +421,11 @@ async function poll() {
 }
 
 $("history-log").addEventListener("change", drawHistory);
-$("curves-pruned").addEventListener("change", drawCurves);
+$("curves-pruned").addEventListener("change", () => drawCurves({ force: true }));
+$("parallel-filter").addEventListener("click", () => {
+  table.filterTo(parallelSelection.asParams());
+  $("trials-panel").scrollIntoView({ behavior: "smooth" });
+});
 $("trial-close").addEventListener("click", closeTrial);
 document.addEventListener("keydown", (e) => e.key === "Escape" && closeTrial());
 chartOf($("chart-parallel")).on("axisareaselected", (e) => parallelSelection.update(e));

@@ -1,32 +1,25 @@
-// The trials table: one page at a time from the API (limit/offset, state filter).
-// The API orders by trial number, so that sort (either way) spans every page; sorting by
-// another column orders the rows of the page shown, and says so.
+// The trials table: one page at a time from the API, sorted by number or value and filtered
+// by state and parameter ranges on the server. Sorting by another column orders the rows of
+// the page shown, and says so. "Download CSV" asks the API for every matching trial.
 
 import * as api from "./api.js";
-import {
-  STATES,
-  badge,
-  banner,
-  duration,
-  el,
-  fill,
-  num,
-  param,
-  secondsBetween,
-  time,
-} from "./format.js";
+import { describe, paramFilter } from "./param_filter.js";
+import { badge, banner, duration, el, fill, num, param, secondsBetween, time } from "./format.js";
 
 const $ = (id) => document.getElementById(id);
+const SERVER_SORTS = ["number", "value"];
 
 export function trialsTable({ studyId, onOpen }) {
   const view = {
     state: "",
     limit: 20,
     page: 0,
-    sortKey: "number",
-    desc: true,
+    server: "-number", // the API's sort: number, -number, value or -value
+    local: null, // {key, desc} when a column the API cannot sort by orders the page
     study: null,
+    filter: null, // the parameter inputs, built once the space is known
     total: 0,
+    asked: 0, // requests made; an answer to an older one is dropped
   };
 
   function columns(study) {
@@ -60,34 +53,20 @@ export function trialsTable({ studyId, onOpen }) {
     ];
   }
 
-  function expectedTotal(study) {
-    const counts = study.trial_counts;
-    return view.state ? counts[view.state] || 0 : STATES.reduce((s, k) => s + (counts[k] || 0), 0);
+  /** What the API is asked for: the state and the parameter ranges. */
+  function query() {
+    return { states: view.state ? [view.state] : undefined, params: view.filter?.value() };
   }
 
-  /** The slice of trials by number for this page, newest first when sorting descending. */
-  function pageWindow(total) {
-    if (!(view.sortKey === "number" && view.desc))
-      return { offset: view.page * view.limit, limit: view.limit };
-    const end = Math.max(0, total - view.page * view.limit);
-    const offset = Math.max(0, end - view.limit);
-    return { offset, limit: Math.max(1, end - offset) };
-  }
-
-  async function fetchPage(study) {
-    const states = view.state ? [view.state] : undefined;
-    let total = expectedTotal(study);
-    let answer = await api.trialsPage(studyId, { ...pageWindow(total), states });
-    if (view.sortKey === "number" && view.desc && answer.total !== total) {
-      total = answer.total; // trials came or went between the two reads: ask again
-      answer = await api.trialsPage(studyId, { ...pageWindow(total), states });
-    }
-    return answer;
+  function sortedBy() {
+    if (view.local) return view.local;
+    return { key: view.server.replace("-", ""), desc: view.server.startsWith("-") };
   }
 
   function sortRows(rows, cols) {
-    const col = cols.find((c) => c.key === view.sortKey) || cols[0];
-    const sign = view.desc ? -1 : 1;
+    if (!view.local) return rows; // the API's order
+    const col = cols.find((c) => c.key === view.local.key);
+    const sign = view.local.desc ? -1 : 1;
     const cmp = (a, b) => {
       const [x, y] = [col.get(a), col.get(b)];
       if (x == null || y == null) return (x == null) - (y == null); // blanks last
@@ -102,6 +81,7 @@ export function trialsTable({ studyId, onOpen }) {
   }
 
   function renderHead(cols) {
+    const { key, desc } = sortedBy();
     fill(
       document.querySelector("#trials thead"),
       el(
@@ -111,15 +91,14 @@ export function trialsTable({ studyId, onOpen }) {
           el(
             "th",
             {
-              class: [
-                c.num ? "num" : "",
-                "sortable",
-                c.key === view.sortKey ? (view.desc ? "desc" : "asc") : "",
-              ]
+              class: [c.num ? "num" : "", "sortable", c.key === key ? (desc ? "desc" : "asc") : ""]
                 .join(" ")
                 .trim(),
               "data-key": c.key,
-              "aria-sort": c.key === view.sortKey ? (view.desc ? "descending" : "ascending") : null,
+              "aria-sort": c.key === key ? (desc ? "descending" : "ascending") : null,
+              title: SERVER_SORTS.includes(c.key)
+                ? "sort every trial (by the API)"
+                : "sort the rows of this page",
               onclick: () => sortBy(c.key),
             },
             c.label,
@@ -130,6 +109,7 @@ export function trialsTable({ studyId, onOpen }) {
   }
 
   function renderBody(cols, rows) {
+    const filtered = view.state || Object.keys(query().params).length;
     fill(
       document.querySelector("#trials tbody"),
       rows.length
@@ -155,7 +135,7 @@ export function trialsTable({ studyId, onOpen }) {
             el(
               "td",
               { colspan: cols.length, class: "muted" },
-              view.state ? `No ${view.state} trial.` : "No trial yet.",
+              filtered ? "No trial matches the filter." : "No trial yet.",
             ),
           ),
     );
@@ -163,32 +143,56 @@ export function trialsTable({ studyId, onOpen }) {
 
   function renderPager(shown) {
     const first = view.page * view.limit;
+    const params = describe(query().params);
+    const what = [view.state, params && `with ${params}`].filter(Boolean).join(" ");
     $("trials-range").textContent = view.total
-      ? `${first + 1}–${first + shown} of ${view.total}${view.state ? ` ${view.state}` : ""}`
+      ? `${first + 1}–${first + shown} of ${view.total}${what ? ` ${what}` : ""}`
       : "";
     $("trials-prev").disabled = view.page === 0;
     $("trials-next").disabled = first + view.limit >= view.total;
-    $("trials-sort-note").textContent =
-      view.sortKey === "number"
-        ? ""
-        : "Sorted within this page: the API orders trials by number only.";
+    $("trials-sort-note").textContent = view.local
+      ? "Sorted within this page: the API sorts all trials by number or value."
+      : "";
+    $("trials-filter-count").textContent = params ? `(${Object.keys(query().params).length})` : "";
   }
 
   async function refresh(study = view.study) {
     view.study = study;
+    if (!view.filter) view.filter = paramFilter($("trials-params"), study.space, filterChanged);
+    const asked = ++view.asked;
     const cols = columns(study);
-    const answer = await fetchPage(study);
+    let answer;
+    try {
+      answer = await api.trialsPage(studyId, {
+        ...query(),
+        sort: view.server,
+        limit: view.limit,
+        offset: view.page * view.limit,
+      });
+    } catch (err) {
+      if (err.status !== 422) throw err;
+      return showInvalid(err, asked);
+    }
+    if (asked !== view.asked) return; // the reader changed something meanwhile
+    view.filter.markInvalid([]);
+    $("trials-filter-error").textContent = "";
     view.total = answer.total;
     if (view.page > 0 && view.page * view.limit >= view.total) {
-      // the filter left fewer pages
-      view.page = Math.max(0, Math.ceil(view.total / view.limit) - 1);
+      view.page = Math.max(0, Math.ceil(view.total / view.limit) - 1); // fewer pages now
       return refresh(study);
     }
-    let rows = answer.trials;
-    rows = view.sortKey === "number" ? (view.desc ? rows.reverse() : rows) : sortRows(rows, cols);
+    const rows = sortRows(answer.trials, cols);
     renderHead(cols);
     renderBody(cols, rows);
     renderPager(rows.length);
+  }
+
+  /** A 422 names the parameters it refused (`params.<name>`): mark them, say why. */
+  function showInvalid(err, asked) {
+    if (asked !== view.asked) return;
+    const fields = Object.keys(err.problem?.errors || {});
+    view.filter.markInvalid(fields.map((f) => f.replace(/^params\./, "")));
+    $("trials-filter-error").textContent = err.message;
   }
 
   /** Apply a change the reader made, then show the page it asks for. */
@@ -199,10 +203,39 @@ export function trialsTable({ studyId, onOpen }) {
 
   function sortBy(key) {
     change(() => {
-      view.desc = key === view.sortKey ? !view.desc : key === "number";
-      view.sortKey = key;
-      if (key === "number") view.page = 0;
+      const { key: now, desc } = sortedBy();
+      // The first click on the value puts the best first, whatever the direction.
+      const bestFirst = view.study.direction === "maximize";
+      const nextDesc = key === now ? !desc : key === "value" ? bestFirst : key === "number";
+      if (SERVER_SORTS.includes(key)) {
+        view.server = `${nextDesc ? "-" : ""}${key}`;
+        view.local = null;
+        view.page = 0;
+      } else {
+        view.local = { key, desc: nextDesc };
+      }
     });
+  }
+
+  function filterChanged() {
+    change(() => {
+      view.page = 0;
+    });
+  }
+
+  async function downloadCsv() {
+    const button = $("trials-csv");
+    button.disabled = true;
+    try {
+      const { blob, filename } = await api.trialsCsv(studyId, query());
+      const link = el("a", { href: URL.createObjectURL(blob), download: filename });
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+    } catch (err) {
+      banner(`Could not download the trials: ${err.message}`);
+    } finally {
+      button.disabled = false;
+    }
   }
 
   $("trials-state").addEventListener("change", (e) =>
@@ -227,6 +260,14 @@ export function trialsTable({ studyId, onOpen }) {
       view.page += 1;
     }),
   );
+  $("trials-clear").addEventListener("click", () => view.filter?.clear());
+  $("trials-csv").addEventListener("click", downloadCsv);
 
-  return { refresh };
+  /** Filter the table to these parameter ranges (from a brushed selection, say). */
+  function filterTo(params) {
+    view.filter?.set(params);
+    $("trials-filter-box").open = true;
+  }
+
+  return { refresh, filterTo };
 }

@@ -8,6 +8,7 @@ the whole package; screenshots go to build/test-artifacts/ (or OPTIMIZER_TEST_AR
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -106,3 +107,17 @@ def _describe(message) -> str:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+def wait_for(page, expression: str, timeout: float = 30_000) -> None:
+    """Wait until `expression` (or arrow function) is truthy in the page.
+
+    Playwright's wait_for_function polls with eval, which the pages' Content-Security-
+    Policy forbids (as it should); page.evaluate goes through the DevTools protocol,
+    which the policy does not govern.
+    """
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"still false after {timeout / 1000:g} s: {expression}")
+        page.wait_for_timeout(50)

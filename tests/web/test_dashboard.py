@@ -13,6 +13,7 @@ import pytest
 import requests
 from optimizer_client import Client
 
+from .conftest import wait_for
 from .seed import seed_empty
 
 pytestmark = pytest.mark.e2e
@@ -49,7 +50,7 @@ def api(server: str, study_id: int, route: str, **query) -> dict:
 def open_study(page, study_id: int) -> None:
     response = page.goto(f"/studies/{study_id}")
     assert response.status == 200
-    page.wait_for_function(f"{REFRESHES} >= 1")
+    wait_for(page, f"{REFRESHES} >= 1")
 
 
 def by_state(trials: list[dict], state: str) -> list[dict]:
@@ -167,19 +168,19 @@ def test_table_pages_and_filters_by_state_on_the_server(page, server, demo):
     assert first == list(range(total - 1, total - 21, -1))  # newest first, 20 a page
     assert page.inner_text("#trials-range") == f"1–20 of {total}"
     page.click("#trials-next")
-    page.wait_for_function("document.getElementById('trials-range').textContent.startsWith('21')")
+    wait_for(page, "document.getElementById('trials-range').textContent.startsWith('21')")
     assert column(page, "#trials", number) == list(range(total - 21, -1, -1))
     assert page.is_disabled("#trials-next")
 
     pruned = [t["number"] for t in by_state(trials_of(server, demo["id"]), "pruned")]
     page.select_option("#trials-state", "pruned")
-    page.wait_for_function("document.getElementById('trials-range').textContent.includes('pruned')")
+    wait_for(page, "document.getElementById('trials-range').textContent.includes('pruned')")
     assert column(page, "#trials", "r.dataset.state") == ["pruned"] * len(pruned)
     assert column(page, "#trials", number) == sorted(pruned, reverse=True)
 
     page.select_option("#trials-state", "")
     page.click("#trials th[data-key='param:layers']")  # the API cannot sort by it: this page
-    page.wait_for_function("document.getElementById('trials-sort-note').textContent !== ''")
+    wait_for(page, "document.getElementById('trials-sort-note').textContent !== ''")
     layers = column(page, "#trials", "Number(r.cells[4].textContent)")
     assert layers == sorted(layers)
 
@@ -192,18 +193,18 @@ def test_table_sorts_by_value_on_the_server(page, server, demo):
     def shown():
         return pytest.approx([float(v) for v in column(page, "#trials", value)], rel=1e-5)
     page.click("#trials th[data-key='value']")  # minimize: the best (lowest) first
-    page.wait_for_function("document.querySelector('#trials th.asc')?.dataset.key === 'value'")
-    page.wait_for_function(f"document.querySelector('#trials tbody td:nth-child(3)')"
+    wait_for(page, "document.querySelector('#trials th.asc')?.dataset.key === 'value'")
+    wait_for(page, f"document.querySelector('#trials tbody td:nth-child(3)')"
                            f".textContent === '{valued[0]:.6g}'")
     assert valued[:20] == shown()
     assert page.inner_text("#trials-sort-note") == ""  # every trial, not this page
     page.click("#trials th[data-key='value']")
-    page.wait_for_function("document.querySelector('#trials th.desc')?.dataset.key === 'value'")
-    page.wait_for_function(f"document.querySelector('#trials tbody td:nth-child(3)')"
+    wait_for(page, "document.querySelector('#trials th.desc')?.dataset.key === 'value'")
+    wait_for(page, f"document.querySelector('#trials tbody td:nth-child(3)')"
                            f".textContent === '{valued[-1]:.6g}'")
     assert valued[::-1][:20] == shown()
     page.click("#trials-next")  # the last page: the trials without a value
-    page.wait_for_function("document.getElementById('trials-range').textContent.startsWith('21')")
+    wait_for(page, "document.getElementById('trials-range').textContent.startsWith('21')")
     assert column(page, "#trials", value)[-1] == "–"
 
 
@@ -225,7 +226,7 @@ def test_table_filters_by_parameter_ranges_on_the_server_and_downloads_them(page
     assert 0 < expected["total"] < total
     set_filter(page, {"learning_rate min": "0.001", "learning_rate max": "0.03"},
                {"optimizer": ["adam"]})
-    page.wait_for_function("document.getElementById('trials-range').textContent.includes('with')")
+    wait_for(page, "document.getElementById('trials-range').textContent.includes('with')")
     assert page.inner_text("#trials-range") == (
         f"1–{expected['total']} of {expected['total']} "
         "with learning_rate 0.001 to 0.03, optimizer adam")
@@ -244,7 +245,7 @@ def test_table_filters_by_parameter_ranges_on_the_server_and_downloads_them(page
     assert download.value.suggested_filename == f"study-{demo['id']}-trials.csv"
 
     page.click("#trials-clear")
-    page.wait_for_function(f"document.getElementById('trials-range').textContent === "
+    wait_for(page, f"document.getElementById('trials-range').textContent === "
                            f"'1–20 of {total}'")
 
 
@@ -255,7 +256,7 @@ def test_brushing_a_parameter_can_filter_the_table(page, server, demo):
         .dispatchAction({type: 'axisAreaSelect', parallelAxisId: 'axis-1',
                          intervals: [[1.5, 3]]})""")
     page.click("#parallel-filter")  # layers 2 to 3
-    page.wait_for_function("document.getElementById('trials-range').textContent.includes('with')")
+    wait_for(page, "document.getElementById('trials-range').textContent.includes('with')")
     assert page.input_value("#trials-params input[aria-label='layers min']") == "2"
     expected = api(server, demo["id"], "trials", params='{"layers": {"min": 2, "max": 3}}')
     assert page.inner_text("#trials-range").endswith(
@@ -283,7 +284,7 @@ def test_a_row_opens_the_trial_with_its_curve_and_the_models_why(page, server, d
                     if (t["info"] or {}).get("source") == "model")
     page.click(f"#trials tr[data-trial-id='{modelled['id']}']")
     title = f"Trial {modelled['number']}"
-    page.wait_for_function(f"document.getElementById('trial-title').textContent === '{title}'")
+    wait_for(page, f"document.getElementById('trial-title').textContent === '{title}'")
     fields = page.inner_text("#trial-fields")
     assert "completed" in fields and modelled["worker_id"] in fields
     assert page.locator("#trial-params tr").count() == 4
@@ -318,15 +319,15 @@ def test_a_trial_reported_while_the_page_is_open_appears_without_reload(page, se
         before = page.evaluate(REFRESHES)
         trial = study.suggest(worker_id="late-worker")
         trial.report(1, 0.3)
-        page.wait_for_function(f"{CURVE_POINTS}('trial-2') === 1", timeout=15_000)
+        wait_for(page, f"{CURVE_POINTS}('trial-2') === 1", timeout=15_000)
         trial.report(2, 0.28)  # no count changes: the running trials, polled, carry it
-        page.wait_for_function(f"{CURVE_POINTS}('trial-2') === 2", timeout=15_000)
+        wait_for(page, f"{CURVE_POINTS}('trial-2') === 2", timeout=15_000)
         trial.complete(0.25)
-    page.wait_for_function(
+    wait_for(page,
         """() => echarts.getInstanceByDom(document.getElementById('chart-history'))
             .getOption().series[0].data.length === 3""", timeout=15_000)
-    page.wait_for_function(f"{REFRESHES} > {before}")  # the same page, refreshed by polling
-    page.wait_for_function("document.querySelector('#trials tbody td').textContent === '2'")
+    wait_for(page, f"{REFRESHES} > {before}")  # the same page, refreshed by polling
+    wait_for(page, "document.querySelector('#trials tbody td').textContent === '2'")
     assert "0.25" in page.inner_text("#best")
     assert page.evaluate(SERIES, "#chart-curves")["trial-2"] == 2
 
@@ -343,7 +344,7 @@ def test_markup_in_names_and_choices_is_shown_as_text(page, server):
     slice_ = page.locator("#slices .slice").first.element_handle()
     page.evaluate("""(node) => echarts.getInstanceByDom(node)
         .dispatchAction({type: 'showTip', seriesIndex: 0, dataIndex: 0})""", slice_)
-    page.wait_for_function("document.body.innerText.includes('onerror')")  # the tooltip, as text
+    wait_for(page, "document.body.innerText.includes('onerror')")  # the tooltip, as text
     page.wait_for_timeout(200)  # an injected image would have failed to load by now
     assert page.evaluate("window.pwned") is None
     page.goto("/")

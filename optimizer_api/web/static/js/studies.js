@@ -10,6 +10,8 @@ const POLL_MS = 5000;
 const nameBox = document.getElementById("filter-name");
 const statusBox = document.getElementById("filter-status");
 const sortBox = document.getElementById("sort");
+// The filters apply as they change; Enter in the name box must not reload the page.
+document.getElementById("filters").addEventListener("submit", (e) => e.preventDefault());
 const body = document.querySelector("#studies tbody");
 let studies = null;
 

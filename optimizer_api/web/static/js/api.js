@@ -21,28 +21,61 @@ function urlOf(path, params) {
   return url;
 }
 
+// An API token, when the service asks for one (401): kept for this tab only, sent as
+// `Authorization: Bearer`. A read token is enough for every page.
+const TOKEN_KEY = "optimizer-api-token";
+let asking = null; // one question at a time, however many requests were refused
+
+function askToken(problem) {
+  asking ??= new Promise((resolve) => {
+    const dialog = document.getElementById("token-dialog");
+    const note = document.getElementById("token-note");
+    note.textContent = sessionStorage.getItem(TOKEN_KEY)
+      ? `The service refused that token: ${problem?.detail || "unauthorized"}.`
+      : "This service needs an API token (a read token is enough).";
+    dialog.querySelector("form").onsubmit = (e) => {
+      e.preventDefault();
+      sessionStorage.setItem(TOKEN_KEY, document.getElementById("token-input").value.trim());
+      dialog.close();
+      asking = null;
+      resolve();
+    };
+    dialog.showModal();
+  });
+  return asking;
+}
+
 async function get(path, params = {}, accept = "application/json") {
   const url = urlOf(path, params);
-  let response;
-  try {
-    response = await fetch(url, { headers: { Accept: accept } });
-  } catch (err) {
-    throw new ApiError(0, { detail: `the service did not answer (${err.message})` }, url);
-  }
-  const date = Date.parse(response.headers.get("Date"));
-  if (!Number.isNaN(date)) clockOffsetMs = date - Date.now();
-  if (!response.ok) {
+  for (;;) {
+    const headers = { Accept: accept };
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    if (token) headers.Authorization = `Bearer ${token}`;
+    let response;
+    try {
+      response = await fetch(url, { headers });
+    } catch (err) {
+      throw new ApiError(0, { detail: `the service did not answer (${err.message})` }, url);
+    }
+    const date = Date.parse(response.headers.get("Date"));
+    if (!Number.isNaN(date)) clockOffsetMs = date - Date.now();
+    if (response.ok) return response;
     const problem = await response.json().catch(() => null);
-    throw new ApiError(response.status, problem, url);
+    if (response.status !== 401) throw new ApiError(response.status, problem, url);
+    await askToken(problem); // then ask again, with the token given
   }
-  return response;
 }
 
 const getJson = async (path, params) => (await get(path, params)).json();
 
-/** Every study, as GET /v1/studies returns them. */
+/** Every study, as GET /v1/studies returns them (a page of 1,000 at a time). */
 export async function studies() {
-  return (await getJson("/v1/studies")).studies;
+  const all = [];
+  for (;;) {
+    const page = await getJson("/v1/studies", { limit: 1000, offset: all.length });
+    all.push(...page.studies);
+    if (page.studies.length === 0 || all.length >= page.total) return all;
+  }
 }
 
 /** One study with its counts, status and best trial. */

@@ -32,7 +32,7 @@ def _domain(exc: OptimizerError) -> Response:
         headers["Retry-After"] = str(exc.retry_after)
     headers.update(getattr(exc, "headers", None) or {})  # WWW-Authenticate of a 401
     return problem(exc.status, exc.title, exc.detail, exc.errors, headers,
-                   getattr(exc, "extra", None))
+                   extra=getattr(exc, "extra", None))
 
 
 def _validation(exc: ValidationError) -> Response:

@@ -8,20 +8,21 @@ import pytest
 from sqlalchemy import insert
 
 from optimizer_api import stopping
-from optimizer_api.domain import Direction, Trial, TrialState
+from optimizer_api.domain import DEFAULT_OWNER, Direction, Owner, Trial, TrialState
 from optimizer_api.service import Final, Intermediate, Service
 from optimizer_api.store import Store, cohorts, tables
 
 from .test_service_contract import Clock
 
 SPACE = {"x": {"type": "float", "low": 0, "high": 1}}
+ME = Owner(DEFAULT_OWNER)
 STATES = [TrialState.COMPLETED, TrialState.PRUNED, TrialState.RUNNING, TrialState.FAILED]
 
 
 @pytest.fixture
 def store(db_url):
     store = Store(db_url)
-    store.create_schema()
+    store.prepare()
     yield store
     store.dispose()
 
@@ -38,7 +39,7 @@ def random_trials(rng, n: int) -> list[Trial]:
 
 def put(store: Store, trials: list[Trial], now: float) -> int:
     svc = Service(store, lambda: now)
-    sid = svc.create_study({"name": "j", "space": SPACE}).view.study.id
+    sid = svc.create_study(ME, {"name": "j", "space": SPACE}).view.study.id
     with store.write() as conn:
         for t in trials:
             conn.execute(insert(tables.trials).values(
@@ -81,17 +82,17 @@ def test_a_late_result_tells_the_requeued_copy_of_its_grid_point_to_stop(store):
     clock = Clock()
     svc = Service(store, clock)
     grid = {"name": "grid", "options": {"grid_points": 2}}
-    sid = svc.create_study({"name": "g", "space": SPACE, "algorithm": grid,
+    sid = svc.create_study(ME, {"name": "g", "space": SPACE, "algorithm": grid,
                             "lease_seconds": 10}).view.study.id
-    first = svc.suggest(sid).trials[0]
+    first = svc.suggest(ME, sid).trials[0]
     clock.now += 11  # its lease lapses: the point goes back to the queue
-    copy = svc.suggest(sid).trials[0]
+    copy = svc.suggest(ME, sid).trials[0]
     assert copy.grid_index == first.grid_index and copy.id != first.id
-    assert svc.observe(sid, Intermediate(copy.id, 0, 0.5)).should_stop is False
-    late = svc.observe(sid, Final(first.id, 0.3))  # the first attempt finishes after all
+    assert svc.observe(ME, sid, Intermediate(copy.id, 0, 0.5)).should_stop is False
+    late = svc.observe(ME, sid, Final(first.id, 0.3))  # the first attempt finishes after all
     assert late.trial.state is TrialState.COMPLETED and late.trial.value == 0.3
-    told = svc.observe(sid, Intermediate(copy.id, 1, 0.4))
+    told = svc.observe(ME, sid, Intermediate(copy.id, 1, 0.4))
     assert told.should_stop and "already has a result" in told.trial.reason
-    other = svc.suggest(sid).trials[0]  # the rest of the grid is not affected
+    other = svc.suggest(ME, sid).trials[0]  # the rest of the grid is not affected
     assert other.grid_index != first.grid_index
-    assert svc.observe(sid, Intermediate(other.id, 0, 0.5)).should_stop is False
+    assert svc.observe(ME, sid, Intermediate(other.id, 0, 0.5)).should_stop is False

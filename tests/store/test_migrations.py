@@ -78,10 +78,10 @@ def test_a_database_of_the_release_before_migrations_upgrades_with_its_data(stor
         assert conn.execute(text("SELECT version FROM optimizer_schema_version")).scalar() == 2
     svc = Service(store, clock=lambda: 10.0, answer=lambda r: (200, {}))
     default = Owner(DEFAULT_OWNER)
-    [view] = svc.list_studies(default)
+    [view], _ = svc.list_studies(default)
     assert view.study.owner == DEFAULT_OWNER and view.counts["completed"] == 1
     assert svc.trial(default, 1, 1).intermediate == {0: 0.7}
-    assert svc.list_studies(Owner("alice")) == []  # the old studies are the default owner's
+    assert svc.list_studies(Owner("alice")) == ([], 0)  # the old studies are the default owner's
     assert svc.observe(default, 1, Final(trial_id=2, value=0.2)).trial.value == 0.2
     replay = store.run_write(idempotency.claim, Key(DEFAULT_OWNER, "POST /v1/studies/1/observe",
                                                     "k1", "f" * 64), "holder", 10.0)

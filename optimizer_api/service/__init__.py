@@ -234,15 +234,17 @@ class Service:
     def trials(
         self, owner: Owner, study_id: int, states: Sequence[str] | None = None, limit: int = 1000,
         offset: int = 0, sort: str = "number", params: Mapping[str, Any] | None = None,
-    ) -> tuple[list[Trial], int]:
+        after: int | None = None,
+    ) -> reads.Page:
         """A page of trials, sorted, filtered by state and by ranges of params (see
-        explore.param_filters), and how many match in all."""
+        explore.param_filters), and how many match in all; with `after`, the trials
+        numbered above it (keyset paging, by number)."""
         now = self.clock()
         with self.store.read() as conn:
             study = self._study(conn, owner, study_id)
             filters = explore.param_filters(Space.from_dict(study.definition["space"]), params)
             return reads.page(conn, study_id, now, states=states, filters=filters, sort=sort,
-                              limit=limit, offset=offset)
+                              limit=limit, offset=offset, after=after)
 
     def export(
         self, owner: Owner, study_id: int, states: Sequence[str] | None = None,
@@ -258,12 +260,13 @@ class Service:
             after = -1
             while True:
                 with self.store.read() as conn:
-                    found, _ = reads.page(conn, study_id, self.clock(), states=states,
-                                          filters=filters, limit=page_size, after=after)
-                yield from found
-                if len(found) < page_size:
+                    found = reads.page(conn, study_id, self.clock(), states=states,
+                                       filters=filters, limit=page_size, after=after,
+                                       curves=False, count=False)
+                yield from found.trials
+                if not found.more:
                     return
-                after = found[-1].number
+                after = found.trials[-1].number
 
         return space, walk()
 

@@ -105,10 +105,18 @@ class Store:
     # -- transactions ----------------------------------------------------------------
     @contextlib.contextmanager
     def read(self, ensure_schema: bool = True) -> Iterator[Connection]:
+        """A connection for reads. On SQLite, one transaction: the reads see one snapshot.
+        On PostgreSQL, each statement commits by itself: under READ COMMITTED a
+        transaction gives each statement its own snapshot anyway, and BEGIN and COMMIT
+        would be two more round trips per request."""
         if ensure_schema:
             self._ensure_schema()
-        with self._translate(), self.engine.connect() as conn, conn.begin():
-            yield conn
+        with self._translate(), self.engine.connect() as conn:
+            if not self.is_sqlite:
+                yield conn.execution_options(isolation_level="AUTOCOMMIT")
+                return
+            with conn.begin():
+                yield conn
 
     @contextlib.contextmanager
     def write(self, durable: bool = True) -> Iterator[Connection]:

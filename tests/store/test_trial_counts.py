@@ -84,3 +84,4 @@ def test_counts_stay_exact_with_many_writers_on_one_study(db_url):
     assert kept == counted
     assert sum(counted.values()) == 120 and counted[(sid, "failed")] == 24
     store.dispose()
+

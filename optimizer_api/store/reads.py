@@ -16,7 +16,14 @@ from sqlalchemy import Connection, Float, and_, case, cast, false, func, or_, se
 from sqlalchemy.dialects.postgresql import JSONB
 
 from ..domain import Trial, TrialState
-from .sql import effective_state, in_states, intermediate_of, row_to_trial, state_counts
+from .sql import (
+    among,
+    effective_state,
+    in_states,
+    intermediate_of,
+    row_to_trial,
+    state_counts,
+)
 from .tables import intermediate_values, trials
 
 FINISHED = (TrialState.COMPLETED.value, TrialState.PRUNED.value, TrialState.FAILED.value)
@@ -56,7 +63,7 @@ def page(
     many match in all (unless not `count`).
 
     The page holds at most `limit` trials, fewer where more would be over PAGE_BYTES
-    (measured before anything big is read): always at least one.
+    (measured before any curve is read): always at least one.
     With `after` (a trial number; sort by number only), the page starts past it: keyset
     paging, which reads only the page however far into the study it is, and gives each
     trial once while trials are added (they get higher numbers).
@@ -68,15 +75,14 @@ def page(
     total = _count(conn, study_id, now, states, where if filters else None) if count else None
     if after is not None:
         where.append(trials.c.number > after)
-    sizes = conn.execute(
-        select(trials.c.id, _row_bytes()).where(*where).order_by(*SORTS[sort])
+    rows = conn.execute(
+        select(trials, _row_bytes()).where(*where).order_by(*SORTS[sort])
         .limit(limit + 1).offset(offset)
     ).all()
-    ids = _within_budget(conn, sizes[:limit], curves)
-    rows = {r.id: r for r in _rows_by_id(conn, ids)}
-    found = intermediate_of(conn, ids) if curves else {}
-    return Page([row_to_trial(rows[i], found.get(i), now) for i in ids], total,
-                len(ids) < len(sizes))
+    kept = _within_budget(conn, rows[:limit], curves)
+    found = intermediate_of(conn, (r.id for r in kept)) if curves else {}
+    return Page([row_to_trial(r, found.get(r.id), now) for r in kept], total,
+                len(kept) < len(rows))
 
 
 def _count(conn: Connection, study_id: int, now: float, states, filtered) -> int:
@@ -102,26 +108,25 @@ def _row_bytes():
     return sum((func.coalesce(func.length(c), 0) for c in text), ROW_BYTES).label("size")
 
 
-def _within_budget(conn: Connection, sizes, curves: bool = True) -> list[int]:
-    """The ids of the first rows whose JSON (curves counted if sent) fits PAGE_BYTES; one
-    at least."""
-    points = _curve_lengths(conn, [r.id for r in sizes]) if curves else {}
+def _within_budget(conn: Connection, rows, curves: bool = True) -> list:
+    """The first rows whose JSON (curves counted if sent) fits PAGE_BYTES; one at least."""
+    points = _curve_lengths(conn, [r.id for r in rows]) if curves else {}
     kept, used = [], 0
-    for r in sizes:
+    for r in rows:
         used += r.size + POINT_BYTES * points.get(r.id, 0)
         if kept and used > PAGE_BYTES:
             break
-        kept.append(r.id)
+        kept.append(r)
     return kept
 
 
 def _curve_lengths(conn: Connection, ids: list[int]) -> dict[int, int]:
     """How many intermediate values each trial has (read from the primary key alone)."""
     out: dict[int, int] = {}
-    for chunk in (ids[i : i + 900] for i in range(0, len(ids), 900)):
+    for where in among(conn, intermediate_values.c.trial_id, ids):
         out.update(conn.execute(
             select(intermediate_values.c.trial_id, func.count())
-            .where(intermediate_values.c.trial_id.in_(chunk))
+            .where(where)
             .group_by(intermediate_values.c.trial_id)
         ).all())
     return out
@@ -129,8 +134,8 @@ def _curve_lengths(conn: Connection, ids: list[int]) -> dict[int, int]:
 
 def _rows_by_id(conn: Connection, ids: list[int]) -> list:
     rows = []
-    for chunk in (ids[i : i + 900] for i in range(0, len(ids), 900)):
-        rows += conn.execute(select(trials).where(trials.c.id.in_(chunk))).all()
+    for where in among(conn, trials.c.id, ids):
+        rows += conn.execute(select(trials).where(where)).all()
     return rows
 
 

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Connection,
     and_,
+    any_,
     bindparam,
     case,
     delete,
     false,
     func,
     insert,
+    literal,
     or_,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
 from ..domain import Direction, Study, Trial, TrialState
@@ -336,13 +340,26 @@ def result_for_point(
 
 
 # -- intermediate values -------------------------------------------------------------
+def among(conn: Connection, column, ids: Iterable[int]) -> Iterator:
+    """Conditions `column IN ids`, each for as many ids as one statement takes: on
+    PostgreSQL one array parameter for them all (psycopg spent more time turning a list of
+    1000 parameters into a query than the query took), on SQLite at most 900 each (its
+    limit on parameters)."""
+    ids = list(ids)
+    if conn.dialect.name == "postgresql":
+        if ids:
+            yield column == any_(literal(ids, ARRAY(BigInteger)))
+        return
+    for i in range(0, len(ids), 900):
+        yield column.in_(ids[i : i + 900])
+
+
 def intermediate_of(conn: Connection, trial_ids: Iterable[int]) -> dict[int, dict[int, float]]:
-    ids = list(trial_ids)
     out: dict[int, dict[int, float]] = {}
-    for chunk in (ids[i : i + 900] for i in range(0, len(ids), 900)):
+    for where in among(conn, intermediate_values.c.trial_id, trial_ids):
         rows = conn.execute(
             select(intermediate_values)
-            .where(intermediate_values.c.trial_id.in_(chunk))
+            .where(where)
             .order_by(intermediate_values.c.trial_id, intermediate_values.c.step)
         )
         for r in rows:

@@ -7,8 +7,9 @@ running, a fifth with 10-step curves; no early-stopping rule), one random and on
 quasi-random. Then, REPEAT times, interleaved so that the machine's load falls on every
 operation alike: suggest one trial on each study, report an intermediate value and then
 the final value of the random one, read the best trial, the study (its counts, status,
-best and last activity), the first page of trials (the default 1000, and 100), and the
-list of studies. p50 and p90 per operation, in milliseconds.
+best and last activity), the first page of trials (the default 1000, and 100), the list
+of studies, and 100 trials from the middle of the study by `offset` and by `after`. p50
+and p90 per operation, in milliseconds.
 
 On PostgreSQL the seeded tables get VACUUM ANALYZE, as autovacuum would leave a table
 that has been filling for weeks. The running-trials quota is raised for the run (3% of
@@ -44,7 +45,8 @@ RESULTS = Path(__file__).parent / "results"
 PG = os.environ.get("OPTIMIZER_TEST_POSTGRES_URL",
                     "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 OPS = ["suggest_random", "suggest_quasi", "observe_intermediate", "observe_final", "best",
-       "summary", "trials_page_1000", "trials_page_100", "list_studies"]
+       "summary", "trials_page_1000", "trials_page_100", "list_studies",
+       "trials_100_at_offset_n/2", "trials_100_after_n/2"]
 TARGET_MS = {"trials_page_1000": 50, "trials_page_100": 50}  # 10 ms for the others
 
 
@@ -86,7 +88,8 @@ class Timer:
         return r.json()
 
 
-def measure(base: str, random_id: int, quasi_id: int, repeat: int) -> dict[str, dict]:
+def measure(base: str, random_id: int, quasi_id: int, repeat: int, n: int
+            ) -> dict[str, dict]:
     with requests.Session() as session:
         timer = Timer(session, base)
         for i in range(repeat + 5):  # the first 5 warm the worker up and are dropped
@@ -107,9 +110,12 @@ def measure(base: str, random_id: int, quasi_id: int, repeat: int) -> dict[str, 
             timer("trials_page_1000", "GET", f"/v1/studies/{random_id}/trials")
             timer("trials_page_100", "GET", f"/v1/studies/{random_id}/trials?limit=100")
             timer("list_studies", "GET", "/v1/studies")
+            half = f"/v1/studies/{random_id}/trials?limit=100"
+            timer("trials_100_at_offset_n/2", "GET", f"{half}&offset={n // 2}")
+            timer("trials_100_after_n/2", "GET", f"{half}&after={n // 2}")
     return {op: {"p50_ms": round(1000 * statistics.median(ts), 2),
                  "p90_ms": round(1000 * statistics.quantiles(ts, n=10)[-1], 2)}
-            for op, ts in timer.times.items()}
+            for op, ts in timer.times.items() if ts}
 
 
 def run(store: str, n: int, repeat: int, folder: Path) -> dict:
@@ -122,7 +128,7 @@ def run(store: str, n: int, repeat: int, folder: Path) -> dict:
         seeded = time.perf_counter() - t
         env = {"OPTIMIZER_MAX_RUNNING_TRIALS_PER_STUDY": "1000000"}
         with Gunicorn(url, workers=1, log_dir=folder, env=env) as server:
-            ops = measure(server.url, random_id, quasi_id, repeat)
+            ops = measure(server.url, random_id, quasi_id, repeat, n)
     print(f"{store} n={n}: seeded in {seeded:.0f} s; "
           + ", ".join(f"{op} {v['p50_ms']}" for op, v in ops.items()), flush=True)
     return {"store": store, "n": n, "repeat": repeat, "ops": ops}
@@ -138,7 +144,8 @@ def table(label: str, rows: list[dict]) -> list[str]:
         if not got:
             continue
         for op in OPS:
-            cells = [f"{got[n][op]['p50_ms']:.1f}" if n in got else "" for n in sizes]
+            cells = [f"{got[n][op]['p50_ms']:.1f}" if op in got.get(n, {}) else ""
+                     for n in sizes]
             lines.append(f"| {store} | {op} | " + " | ".join(cells) + " |")
     return lines + [""]
 

@@ -69,8 +69,12 @@ def seed(url: str, n: int, name: str, curves: float = 0.2, seed_: int = 0,
             "lease_expires_at": float(now + 600) if s == "running" else None,
         })
     with store.write() as conn:
+        # With RETURNING, SQLAlchemy sends multi-row INSERTs (1000 rows each) rather than
+        # one per row: on PostgreSQL the trial counts' trigger then runs once per 1000
+        # rows, not once per row (store/migrations/versions/0004_trial_counts.py).
         for chunk in range(0, n, 5000):
-            conn.execute(insert(tables.trials), rows[chunk: chunk + 5000])
+            conn.execute(insert(tables.trials).returning(tables.trials.c.id),
+                         rows[chunk: chunk + 5000])
         ids = [r.id for r in conn.execute(
             tables.trials.select().with_only_columns(tables.trials.c.id, tables.trials.c.number)
             .where(tables.trials.c.study_id == sid).order_by(tables.trials.c.number))]

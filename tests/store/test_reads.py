@@ -1,5 +1,6 @@
-"""A filter on effective states, written for the index (sql.in_states), picks exactly the
-trials that effective_state() names, for every set of states."""
+"""What reads pick: a filter on effective states written for the index (sql.in_states)
+picks exactly the trials effective_state() names, for every set of states; the history
+samplers read holds only the columns they use."""
 
 from __future__ import annotations
 
@@ -37,4 +38,30 @@ def test_in_states_picks_what_effective_state_names(db_url):
                                                   sql.effective_state(NOW).in_(chosen))
                 assert (sorted(conn.execute(by_index).scalars())
                         == sorted(conn.execute(by_row).scalars())), chosen
+    store.dispose()
+
+
+def test_the_history_samplers_read_is_only_the_columns_they_use(tmp_path):
+    """sampler_history reads number, state, params and value (and the id): no curve, no
+    info, no other column, in one statement on the trials table."""
+    from sqlalchemy import event
+
+    store = Store(f"sqlite:///{tmp_path}/h.db")
+    store.prepare()
+    sid = Service(store).create_study(
+        Owner("me"), {"name": "h", "space": {"x": {"type": "float", "low": 0, "high": 1}}}
+    ).view.study.id
+    seen: list[str] = []
+    event.listen(store.engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, *a: seen.append(statement))
+    with store.read() as conn:
+        sql.sampler_history(conn, sid, NOW)
+    [statement] = [s for s in seen if "FROM trials" in s]
+    selected = statement.split("FROM")[0]
+    for column in ("trials.id", "trials.number", "trials.state", "trials.params",
+                   "trials.value"):
+        assert column in selected
+    for column in ("info", "reason", "worker_id", "grid_index", "created_at", "finished_at"):
+        assert f"trials.{column}" not in selected
+    assert not any("intermediate_values" in s for s in seen)
     store.dispose()

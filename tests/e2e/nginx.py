@@ -21,6 +21,18 @@ CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "nginx.conf"
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
+def require() -> None:
+    """In a test: skip without Debian's nginx, or fail under CI=true (.ci/run installs it)."""
+    import pytest
+
+    if NGINX.exists():
+        return
+    reason = f"{NGINX} is absent: apt-get install nginx"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"CI=true requires nginx: {reason}")
+    pytest.skip(reason)
+
+
 def render(upstreams: list[int], port: int, folder: Path) -> str:
     """deploy/nginx.conf for replicas on 127.0.0.1:<upstreams>, listening on `port`."""
     out, servers_done = [], False

@@ -21,8 +21,8 @@ import requests
 
 from optimizer_api.devserver import Gunicorn
 
-from ..conftest import IN_CI, _libpq, _pg_base_url
-from .nginx import NGINX, Nginx
+from ..conftest import _libpq, _pg_base_url
+from .nginx import Nginx, require
 
 pytestmark = pytest.mark.e2e
 SPACE = {"x": {"type": "float", "low": 0, "high": 1}, "k": {"type": "int", "low": 0, "high": 9}}
@@ -33,11 +33,7 @@ def pg_module_url():
     """A fresh PostgreSQL schema for the module's replicas (see conftest.pg_url)."""
     import psycopg
 
-    if not NGINX.exists():
-        reason = f"{NGINX} is absent: apt-get install nginx"
-        if IN_CI:
-            pytest.fail(f"CI=true requires nginx: {reason}")
-        pytest.skip(reason)
+    require()
     base = _pg_base_url()
     schema = f"t_{uuid.uuid4().hex[:16]}"
     with psycopg.connect(_libpq(base), autocommit=True) as conn:

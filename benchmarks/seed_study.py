@@ -33,16 +33,18 @@ SPACE = {
     "warmup": {"type": "int", "low": 0, "high": 10},
 }
 STEPS = 10
+MEDIAN = {"rule": "median"}
 
 
 def seed(url: str, n: int, name: str, curves: float = 0.2, seed_: int = 0,
-         steps: int = STEPS) -> int:
+         steps: int = STEPS, algorithm: str = "random",
+         early_stopping: dict | None = MEDIAN) -> int:
     """Create study `name` with `n` trials; its id."""
     store = Store(url)
     store.prepare()
     view, _ = Service(store).create_study(
         Owner(DEFAULT_OWNER), {"name": name, "space": SPACE, "direction": "minimize", "seed": seed_,
-         "early_stopping": {"rule": "median"}, "algorithm": {"name": "random"}}
+         "early_stopping": early_stopping, "algorithm": {"name": algorithm}}
     )
     sid = view.study.id
     space = Space.from_dict(SPACE)
@@ -67,8 +69,12 @@ def seed(url: str, n: int, name: str, curves: float = 0.2, seed_: int = 0,
             "lease_expires_at": float(now + 600) if s == "running" else None,
         })
     with store.write() as conn:
+        # With RETURNING, SQLAlchemy sends multi-row INSERTs (1000 rows each) rather than
+        # one per row: on PostgreSQL the trial counts' trigger then runs once per 1000
+        # rows, not once per row (store/migrations/versions/0004_trial_counts.py).
         for chunk in range(0, n, 5000):
-            conn.execute(insert(tables.trials), rows[chunk: chunk + 5000])
+            conn.execute(insert(tables.trials).returning(tables.trials.c.id),
+                         rows[chunk: chunk + 5000])
         ids = [r.id for r in conn.execute(
             tables.trials.select().with_only_columns(tables.trials.c.id, tables.trials.c.number)
             .where(tables.trials.c.study_id == sid).order_by(tables.trials.c.number))]
@@ -92,10 +98,14 @@ def main() -> None:
     parser.add_argument("--name", default=None)
     parser.add_argument("--curves", type=float, default=0.2, help="share with curves")
     parser.add_argument("--steps", type=int, default=STEPS, help="steps of a full curve")
+    parser.add_argument("--algorithm", default="random", help="the study's sampler")
+    parser.add_argument("--no-early-stopping", action="store_true",
+                        help="no rule (default: median)")
     args = parser.parse_args()
     t0 = time.perf_counter()
     sid = seed(args.url, args.trials, args.name or f"seeded-{args.trials}", args.curves,
-               steps=args.steps)
+               steps=args.steps, algorithm=args.algorithm,
+               early_stopping=None if args.no_early_stopping else MEDIAN)
     print(f"study {sid}: {args.trials} trials in {time.perf_counter() - t0:.1f} s")
 
 

@@ -8,6 +8,7 @@ are running when Ctrl-C arrives: it marks those failed, then returns control.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import pickle
@@ -16,7 +17,7 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .exceptions import BadRequestError, ConflictError, OptimizerError
@@ -40,10 +41,13 @@ def run_trial(trial: Trial, objective: Objective) -> None:
     """Call the objective and record its outcome; an exception in it marks the trial failed.
 
     The objective returns the final value, or None after ending the trial itself
-    (`trial.complete`, `trial.prune`). Errors talking to the service propagate.
+    (`trial.complete`, `trial.prune`). Errors talking to the service propagate. While it
+    runs, the trial's lease is renewed every third of the study's `lease_seconds`, so a
+    step longer than the lease does not let it expire (a dead worker's still does).
     """
     try:
-        value = objective(trial)
+        with _heartbeats(trial, trial.study.data.get("lease_seconds")):
+            value = objective(trial)
     except TrialPruned:
         if trial.state == "running":
             trial.prune()
@@ -66,6 +70,33 @@ def run_trial(trial: Trial, objective: Objective) -> None:
         trial.fail(reason[:MAX_REASON])
         return
     trial.complete(number)
+
+
+@contextlib.contextmanager
+def _heartbeats(trial: Trial, lease_seconds: float | None) -> Iterator[None]:
+    """Renew the trial's lease from a thread every lease_seconds / 3 while the block runs."""
+    if not lease_seconds:
+        yield
+        return
+    done = threading.Event()
+    path = f"/v1/studies/{trial.data['study_id']}/trials/{trial.id}/heartbeat"
+
+    def beat() -> None:
+        while not done.wait(lease_seconds / 3):
+            try:  # the answer is not kept: trial.data is the objective's thread's
+                trial.study.client.request("POST", path, json={})
+            except ConflictError:  # the trial ended (or expired): nothing left to renew
+                return
+            except OptimizerError as exc:  # the next beat may get through
+                log.warning("heartbeat of trial %s failed: %s", trial.number, exc)
+
+    beater = threading.Thread(target=beat, name=f"heartbeat-{trial.id}", daemon=True)
+    beater.start()
+    try:
+        yield
+    finally:
+        done.set()
+        beater.join()
 
 
 class _Tickets:

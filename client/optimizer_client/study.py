@@ -84,13 +84,14 @@ class Study:
         """Return the study's trials, all or those in the given state(s), paging through."""
         states = [state] if isinstance(state, str) else list(state or [])
         found: list[Trial] = []
-        while True:
-            params = [("state", s) for s in states]
-            params += [("limit", PAGE_SIZE), ("offset", len(found))]
+        where: list[tuple[str, Any]] = []
+        while True:  # by number from the last trial seen: each once, however many are added
+            params = [("state", s) for s in states] + [("limit", PAGE_SIZE), *where]
             page = self.client.request("GET", self._path("/trials"), params=params)
             found += [Trial(self, data) for data in page["trials"]]
-            if not page["trials"] or len(found) >= page["total"]:
+            if page["next_after"] is None:
                 return found
+            where = [("after", page["next_after"])]
 
     def optimize(
         self,

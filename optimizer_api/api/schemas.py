@@ -6,7 +6,7 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from ..domain import StudyView, Trial
 from ..errors import OptimizerError
@@ -164,6 +164,17 @@ class TrialsQuery(Schema):
     offset = fields.Integer(load_default=0, validate=validate.Range(0, 2**62))
     sort = fields.String(load_default="number", validate=validate.OneOf(SORTS))
     params = JsonObject(load_default=None)
+    after = fields.Integer(load_default=None, validate=validate.Range(-1, 2**62))
+
+    @validates_schema
+    def _keyset(self, data: dict[str, Any], **_: Any) -> None:
+        """`after` pages by number from a trial on: an offset or another sort cannot mix."""
+        if data.get("after") is None:
+            return
+        if data.get("offset"):
+            raise ValidationError("after and offset cannot be given together", "after")
+        if data.get("sort", "number") != "number":
+            raise ValidationError("after pages by number: sort must be number", "after")
 
 
 class SampleQuery(Schema):
@@ -178,6 +189,18 @@ class StudiesQuery(Schema):
     name = fields.String(load_default=None)
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, 2**62))
+
+
+def trials_page_json(page, query: dict[str, Any]) -> dict[str, Any]:
+    """A page of trials: where it is by offset, and by number (`next_after`, sorted by
+    number only)."""
+    found = page.trials
+    position = page_json(found, page.total, query["limit"], query["offset"])
+    if query["after"] is not None:
+        position["next_offset"] = None  # keyset pages go on with next_after only
+    by_number = query["sort"] == "number" and page.more and found
+    return {"trials": [trial_json(t) for t in found], **position,
+            "next_after": found[-1].number if by_number else None}
 
 
 def page_json(items: list, total: int, limit: int, offset: int) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from flask import Blueprint, request
 
 from .body import load
 from .explore import csv_export, wants_csv
-from .schemas import HeartbeatIn, ObserveIn, SuggestIn, TrialsQuery, page_json, trial_json
+from .schemas import HeartbeatIn, ObserveIn, SuggestIn, TrialsQuery, trial_json, trials_page_json
 from .views import idempotency_key, ok, owner, reply, service
 
 bp = Blueprint("trials", __name__, url_prefix="/v1/studies/<int:study_id>")
@@ -39,10 +39,9 @@ def list_trials(study_id: int):
     query = TrialsQuery().load(args)
     if wants_csv():
         return csv_export(study_id, query)
-    found, total = service().trials(owner(), study_id, query["state"], query["limit"],
-                                    query["offset"], query["sort"], query["params"])
-    return ok({"trials": [trial_json(t) for t in found],
-               **page_json(found, total, query["limit"], query["offset"])})
+    page = service().trials(owner(), study_id, query["state"], query["limit"], query["offset"],
+                            query["sort"], query["params"], query["after"])
+    return ok(trials_page_json(page, query))
 
 
 @bp.get("/trials/<int:trial_id>")

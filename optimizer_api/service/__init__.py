@@ -14,9 +14,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, ClassVar
 
-from .. import metrics
+from .. import metrics, samplers
 from ..analysis import ImportanceReport
 from ..domain import Owner, Study, StudyView, Trial, TrialState
 from ..errors import AlreadyExists, Conflict, NotFound, StoreUnavailable
@@ -66,6 +66,7 @@ class Service:
         self.answer = answer
         self.quotas = quotas
         self.tokens = Tokens(store, clock)
+        self._hints: dict[int, _Hint] = {}
 
     # -- studies ---------------------------------------------------------------------
     def create_study(
@@ -123,9 +124,14 @@ class Service:
         """
         self.quotas.check_count(count)
         started = time.perf_counter()
-        study, space, pre = self._precompute(owner, study_id, count, worker_id)
+        hint = self._hints.get(study_id)
+        if hint is not None and not hint.reads_history:  # nothing to propose ahead
+            algorithm, space, pre = hint.algorithm, None, None
+        else:
+            study, space, pre = self._precompute(owner, study_id, count, worker_id)
+            algorithm = study.algorithm["name"]
         result = self._write(key, self._suggest, owner, study_id, count, worker_id, space, pre)
-        metrics.SUGGEST.labels(study.algorithm["name"]).observe(time.perf_counter() - started)
+        metrics.SUGGEST.labels(algorithm).observe(time.perf_counter() - started)
         return result
 
     def _precompute(
@@ -154,6 +160,9 @@ class Service:
         # are counted once, only if a criterion needs them.
         now = self.clock()
         study = self._study(conn, owner, study_id, lock=True)
+        if space is None:  # no read ahead (see _Hint): checked here, before any write
+            space = Space.from_dict(study.definition["space"])
+            suggest.check_count(study, space, count)
         metrics.LEASES_EXPIRED.inc(sql.expire_lapsed(conn, study_id, now))
         trials: list[Trial] = []
         lease = now + study.lease_seconds
@@ -181,7 +190,8 @@ class Service:
         """Record a report: a final or intermediate value, a failure, a pruning, or a
         result for params the user chose."""
         verdict = None
-        if isinstance(obs, Intermediate):
+        hint = self._hints.get(study_id)
+        if isinstance(obs, Intermediate) and (hint is None or hint.has_rule):
             verdict = self._judge_ahead(owner, study_id, obs)
         return self._write(key, self._observe, owner, study_id, obs, verdict)
 
@@ -234,15 +244,17 @@ class Service:
     def trials(
         self, owner: Owner, study_id: int, states: Sequence[str] | None = None, limit: int = 1000,
         offset: int = 0, sort: str = "number", params: Mapping[str, Any] | None = None,
-    ) -> tuple[list[Trial], int]:
+        after: int | None = None,
+    ) -> reads.Page:
         """A page of trials, sorted, filtered by state and by ranges of params (see
-        explore.param_filters), and how many match in all."""
+        explore.param_filters), and how many match in all; with `after`, the trials
+        numbered above it (keyset paging, by number)."""
         now = self.clock()
         with self.store.read() as conn:
             study = self._study(conn, owner, study_id)
             filters = explore.param_filters(Space.from_dict(study.definition["space"]), params)
             return reads.page(conn, study_id, now, states=states, filters=filters, sort=sort,
-                              limit=limit, offset=offset)
+                              limit=limit, offset=offset, after=after)
 
     def export(
         self, owner: Owner, study_id: int, states: Sequence[str] | None = None,
@@ -258,12 +270,13 @@ class Service:
             after = -1
             while True:
                 with self.store.read() as conn:
-                    found, _ = reads.page(conn, study_id, self.clock(), states=states,
-                                          filters=filters, limit=page_size, after=after)
-                yield from found
-                if len(found) < page_size:
+                    found = reads.page(conn, study_id, self.clock(), states=states,
+                                       filters=filters, limit=page_size, after=after,
+                                       curves=False, count=False)
+                yield from found.trials
+                if not found.more:
                     return
-                after = found[-1].number
+                after = found.trials[-1].number
 
         return space, walk()
 
@@ -322,6 +335,9 @@ class Service:
         study = sql.get_study(conn, study_id, lock=lock) if _is_id(study_id) else None
         if study is None or not owner.sees(study.owner):
             raise NotFound(f"no study with id {study_id}")
+        if len(self._hints) >= _Hint.KEPT:
+            self._hints.clear()
+        self._hints[study_id] = _Hint.of(study)
         return study
 
     def _trial(self, conn, study_id: int, trial_id: int, now: float, lock=False) -> Trial:
@@ -334,6 +350,27 @@ class Service:
                 errors={"trial_id": ["not a trial of this study"]},
             )
         return trial
+
+
+@dataclass(frozen=True)
+class _Hint:
+    """What a study's definition says about the reads a request may skip before its write
+    transaction: the proposal made ahead (samplers that read the history) and the early-
+    stopping rule's reading. A definition never changes, so the service keeps these per
+    study id; only as hints: the write transaction does all the work without them. (On
+    SQLite a deleted study's id may be given again; a wrong hint then costs time.)"""
+
+    KEPT: ClassVar[int] = 10_000  # studies remembered; forgotten all at once past it
+
+    algorithm: str
+    reads_history: bool
+    has_rule: bool
+
+    @classmethod
+    def of(cls, study: Study) -> _Hint:
+        name = study.algorithm["name"]
+        return cls(name, samplers.get(name).needs_history,
+                   study.definition.get("early_stopping") is not None)
 
 
 def _is_id(value: int) -> bool:

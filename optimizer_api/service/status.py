@@ -82,7 +82,7 @@ def _converged(conn: Connection, study: Study, best: Trial | None) -> str | None
         return f"target_value reached (best {best.value} at trial {best.number})"
     patience = d.get("no_improvement_trials")
     if patience is not None:
-        since = sql.count_completed_after(conn, study.id, best.finished_at)
+        since = sql.count_completed_after(conn, study.id, best.finished_at, patience)
         if since >= patience:
             return f"no_improvement_trials reached (no improvement in {since} trials)"
     return None

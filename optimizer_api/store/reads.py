@@ -10,13 +10,20 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Float, and_, case, cast, false, func, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
 
 from ..domain import Trial, TrialState
-from .sql import effective_state, intermediate_of, row_to_trial
+from .sql import (
+    among,
+    effective_state,
+    in_states,
+    intermediate_of,
+    row_to_trial,
+    state_counts,
+)
 from .tables import intermediate_values, trials
 
 FINISHED = (TrialState.COMPLETED.value, TrialState.PRUNED.value, TrialState.FAILED.value)
@@ -38,36 +45,54 @@ class ParamFilter:
     choices: Sequence[Any] | None = None
 
 
+class Page(NamedTuple):
+    """Trials of a study, how many match in all (None: not counted), and whether more
+    matched past the last one when the page was read."""
+
+    trials: list[Trial]
+    total: int | None
+    more: bool
+
+
 def page(
     conn: Connection, study_id: int, now: float, *, states: Sequence[str] | None = None,
     filters: Sequence[ParamFilter] = (), sort: str = "number", limit: int = 100,
-    offset: int = 0, after: int | None = None,
-) -> tuple[list[Trial], int | None]:
-    """One page of the study's trials with their curves, and how many match in all.
+    offset: int = 0, after: int | None = None, curves: bool = True, count: bool = True,
+) -> Page:
+    """One page of the study's trials with their curves (unless not `curves`), and how
+    many match in all (unless not `count`).
 
     The page holds at most `limit` trials, fewer where more would be over PAGE_BYTES
-    (measured before anything big is read): always at least one.
-    With `after` (a trial number; sort by number only), the page starts past it, holds
-    no curves and the total is not counted (None): how an export walks a big study.
+    (measured before any curve is read): always at least one.
+    With `after` (a trial number; sort by number only), the page starts past it: keyset
+    paging, which reads only the page however far into the study it is, and gives each
+    trial once while trials are added (they get higher numbers).
     """
     where = [trials.c.study_id == study_id]
     if states:
-        where.append(effective_state(now).in_(list(states)))
+        where.append(in_states(states, now))
     where += [_matches(conn, f) for f in filters]
+    total = _count(conn, study_id, now, states, where if filters else None) if count else None
     if after is not None:
         where.append(trials.c.number > after)
-        rows = conn.execute(select(trials).where(*where).order_by(trials.c.number)
-                            .limit(limit)).all()
-        return [row_to_trial(r, None, now) for r in rows], None
-    total = conn.execute(select(func.count()).select_from(trials).where(*where)).scalar_one()
-    sizes = conn.execute(
-        select(trials.c.id, _row_bytes()).where(*where).order_by(*SORTS[sort])
-        .limit(limit).offset(offset)
+    rows = conn.execute(
+        select(trials, _row_bytes()).where(*where).order_by(*SORTS[sort])
+        .limit(limit + 1).offset(offset)
     ).all()
-    ids = _within_budget(conn, sizes)
-    rows = {r.id: r for r in _rows_by_id(conn, ids)}
-    curves = intermediate_of(conn, ids)
-    return [row_to_trial(rows[i], curves.get(i), now) for i in ids], total
+    kept = _within_budget(conn, rows[:limit], curves)
+    found = intermediate_of(conn, (r.id for r in kept)) if curves else {}
+    return Page([row_to_trial(r, found.get(r.id), now) for r in kept], total,
+                len(kept) < len(rows))
+
+
+def _count(conn: Connection, study_id: int, now: float, states, filtered) -> int:
+    """How many trials match: from the study's counts, unless params are filtered (the
+    conditions `filtered`): then only a scan can tell."""
+    if filtered is not None:
+        return conn.execute(select(func.count()).select_from(trials).where(*filtered)
+                            ).scalar_one()
+    counts = state_counts(conn, study_id, now)
+    return sum(n for s, n in counts.items() if not states or s in states)
 
 
 # What one page of trials may take as JSON, about: a worker holds it a few times over
@@ -83,25 +108,25 @@ def _row_bytes():
     return sum((func.coalesce(func.length(c), 0) for c in text), ROW_BYTES).label("size")
 
 
-def _within_budget(conn: Connection, sizes) -> list[int]:
-    """The ids of the first rows whose JSON (curves counted) fits PAGE_BYTES; one at least."""
-    points = _curve_lengths(conn, [r.id for r in sizes])
+def _within_budget(conn: Connection, rows, curves: bool = True) -> list:
+    """The first rows whose JSON (curves counted if sent) fits PAGE_BYTES; one at least."""
+    points = _curve_lengths(conn, [r.id for r in rows]) if curves else {}
     kept, used = [], 0
-    for r in sizes:
+    for r in rows:
         used += r.size + POINT_BYTES * points.get(r.id, 0)
         if kept and used > PAGE_BYTES:
             break
-        kept.append(r.id)
+        kept.append(r)
     return kept
 
 
 def _curve_lengths(conn: Connection, ids: list[int]) -> dict[int, int]:
     """How many intermediate values each trial has (read from the primary key alone)."""
     out: dict[int, int] = {}
-    for chunk in (ids[i : i + 900] for i in range(0, len(ids), 900)):
+    for where in among(conn, intermediate_values.c.trial_id, ids):
         out.update(conn.execute(
             select(intermediate_values.c.trial_id, func.count())
-            .where(intermediate_values.c.trial_id.in_(chunk))
+            .where(where)
             .group_by(intermediate_values.c.trial_id)
         ).all())
     return out
@@ -109,17 +134,17 @@ def _curve_lengths(conn: Connection, ids: list[int]) -> dict[int, int]:
 
 def _rows_by_id(conn: Connection, ids: list[int]) -> list:
     rows = []
-    for chunk in (ids[i : i + 900] for i in range(0, len(ids), 900)):
-        rows += conn.execute(select(trials).where(trials.c.id.in_(chunk))).all()
+    for where in among(conn, trials.c.id, ids):
+        rows += conn.execute(select(trials).where(where)).all()
     return rows
 
 
 def finished(conn: Connection, study_id: int, now: float) -> list[tuple[int, int, str, Any]]:
     """(id, number, state, value) of every completed, pruned or failed trial, by number."""
-    state = effective_state(now)
+    # Finished states are stored as they are (only running trials lapse): the index serves.
     return [tuple(r) for r in conn.execute(
-        select(trials.c.id, trials.c.number, state, trials.c.value)
-        .where(trials.c.study_id == study_id, state.in_(FINISHED))
+        select(trials.c.id, trials.c.number, trials.c.state, trials.c.value)
+        .where(trials.c.study_id == study_id, trials.c.state.in_(FINISHED))
         .order_by(trials.c.number)
     )]
 
@@ -161,8 +186,10 @@ def last_activity(conn: Connection, study_id: int) -> float | None:
         select(trials.c.created_at).where(trials.c.study_id == study_id)
         .order_by(trials.c.number.desc()).limit(1)
     ).scalar()
-    ended = conn.execute(
-        select(func.max(trials.c.finished_at)).where(trials.c.study_id == study_id)
+    ended = conn.execute(  # max() as a walk down the index, on either store
+        select(trials.c.finished_at)
+        .where(trials.c.study_id == study_id, trials.c.finished_at.is_not(None))
+        .order_by(trials.c.finished_at.desc()).limit(1)
     ).scalar()
     times = [t for t in (created, ended) if t is not None]
     return max(times) if times else None

@@ -68,6 +68,18 @@ trials = Table(
     Index("ix_trials_study_grid", "study_id", "grid_index"),
     Index("ix_trials_study_worker", "study_id", "worker_id"),
     Index("ix_trials_study_finished", "study_id", "finished_at"),  # last activity
+    Index("ix_trials_study_state_lease", "study_id", "state", "lease_expires_at"),  # lapsed
+)
+
+# A study's trials per stored state, kept exact by triggers on `trials` and `studies`
+# (migrations/versions/0004_trial_counts.py): counting is a read of five rows, whatever
+# the size of the study. A study has a row for every state from its creation.
+trial_counts = Table(
+    "trial_counts",
+    metadata,
+    Column("study_id", Id, ForeignKey("studies.id", ondelete="CASCADE"), primary_key=True),
+    Column("state", String(16), primary_key=True),
+    Column("n", BigInteger, nullable=False),
 )
 
 intermediate_values = Table(

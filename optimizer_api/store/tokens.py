@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from .tables import api_tokens as tokens
 
@@ -14,16 +14,19 @@ def insert_token(
     return conn.execute(insert(tokens).values(**values)).inserted_primary_key[0]
 
 
+# Read on every request (built once: building them per call was as costly as the read).
+_ACTIVE = select(tokens).where(tokens.c.token_hash == bindparam("token_hash"),
+                               tokens.c.revoked_at.is_(None))
+_ANY_ACTIVE = select(tokens.c.id).where(tokens.c.revoked_at.is_(None)).limit(1)
+
+
 def active_by_hash(conn: Connection, token_hash: str):
     """The unrevoked token of that hash, or None."""
-    return conn.execute(
-        select(tokens).where(tokens.c.token_hash == token_hash, tokens.c.revoked_at.is_(None))
-    ).first()
+    return conn.execute(_ACTIVE, {"token_hash": token_hash}).first()
 
 
 def any_active(conn: Connection) -> bool:
-    query = select(tokens.c.id).where(tokens.c.revoked_at.is_(None)).limit(1)
-    return conn.execute(query).first() is not None
+    return conn.execute(_ANY_ACTIVE).first() is not None
 
 
 def all_tokens(conn: Connection) -> list:

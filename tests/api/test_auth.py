@@ -110,8 +110,8 @@ def test_owners_see_only_their_studies_and_reuse_names(service_app):
     name = http.get(f"/v1/studies/{sid}", headers=headers(made, "alice-read")).json["name"]
     listed = http.get("/v1/studies", headers=headers(made, "bob-write")).json["studies"]
     assert all(s["owner"] == "bob" for s in listed)
-    assert http.get(f"/v1/studies?name={name}",
-                    headers=headers(made, "bob-read")).json["studies"] == []
+    assert http.get(f"/v1/studies?name={name}", headers=headers(made, "bob-read")).json[
+        "studies"] == []
     # bob may use alice's name: names are unique per owner, and nothing is disclosed
     mine = http.post("/v1/studies", json={"name": name, "space": {"y": SPACE["x"]}},
                      headers=headers(made, "bob-write"))

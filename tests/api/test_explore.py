@@ -153,3 +153,28 @@ def test_unknown_study_is_a_404_everywhere(study):
         r = http.get(f"/v1/studies/999999/{path}")
         assert r.status_code == 404 and r.mimetype == "application/problem+json"
     assert http.get("/v1/studies/999999/trials", headers={"Accept": "text/csv"}).status_code == 404
+
+
+def test_after_pages_by_number_from_a_trial_on_and_says_where_to_go_on(study):
+    http, sid, trials = study
+    seen, after = [], None
+    while True:
+        page = http.get(f"/v1/studies/{sid}/trials?limit=7"
+                        + (f"&after={after}" if after is not None else "")).json
+        seen += [t["number"] for t in page["trials"]]
+        assert page["next_offset"] is None or after is None
+        after = page["next_after"]
+        if after is None:
+            break
+    assert seen == [t["number"] for t in trials]  # each once, in order, curves included
+    done = http.get(f"/v1/studies/{sid}/trials?state=completed&after=20&limit=100").json
+    assert [t["number"] for t in done["trials"]] == [21, 22, 23]
+    assert done["total"] == 24 and done["next_after"] is None
+    assert all(len(t["intermediate_values"]) == 3 for t in done["trials"])
+
+
+@pytest.mark.parametrize("query", ["after=3&offset=2", "after=3&sort=-value", "after=x"])
+def test_after_mixes_with_no_offset_and_no_other_sort(study, query):
+    http, sid, _ = study
+    r = http.get(f"/v1/studies/{sid}/trials?{query}")
+    assert r.status_code == 422 and "after" in r.json["errors"]

@@ -170,3 +170,18 @@ def test_progress_is_quiet_off_a_terminal_unless_asked() -> None:
     lines = loud.getvalue().splitlines()
     assert len(lines) == 10 and lines[-1].startswith("[" + "#" * 24 + "] 20/20")
     assert "completed 16" in lines[-1] and "failed 4" in lines[-1] and "best 19" in lines[-1]
+
+
+def test_a_step_longer_than_the_lease_does_not_let_the_trial_expire(
+    client: Client, name: str
+) -> None:
+    study = client.create_study(name, SPACE, seed=1, lease_seconds=1)
+    seen = []
+
+    def slow(trial) -> float:
+        time.sleep(3)  # three leases without a report: the heartbeats keep it running
+        seen.append(study.trial(trial.id).state)
+        return trial.params["x"]
+
+    [trial] = study.optimize(slow, n_trials=1)
+    assert seen == ["running"] and trial.state == "completed"

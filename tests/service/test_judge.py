@@ -8,15 +8,14 @@ import pytest
 from sqlalchemy import insert
 
 from optimizer_api import stopping
-from optimizer_api.domain import Direction, Owner, Trial, TrialState
+from optimizer_api.domain import DEFAULT_OWNER, Direction, Owner, Trial, TrialState
 from optimizer_api.service import Final, Intermediate, Service
 from optimizer_api.store import Store, cohorts, tables
 
 from .test_service_contract import Clock
 
-ME = Owner("me")
-
 SPACE = {"x": {"type": "float", "low": 0, "high": 1}}
+ME = Owner(DEFAULT_OWNER)
 STATES = [TrialState.COMPLETED, TrialState.PRUNED, TrialState.RUNNING, TrialState.FAILED]
 
 

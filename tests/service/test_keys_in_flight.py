@@ -96,7 +96,7 @@ def test_a_superseded_holder_stores_nothing(svc):
     svc.clock.now += idempotency.IN_FLIGHT_STALE_AFTER + 1
     second = holders.new_claim()
     assert claim(svc, k, second) is None  # a retry took it over; the first still runs
-    space_pre = svc._precompute(ME, sid, 1, None)[1:]
+    _, *space_pre = svc._precompute(ME, sid, 1, None)
     with pytest.raises(KeyInFlight):  # the first finishes: its answer and change roll back
         svc.store.run_write(idempotency._answered, k, first, svc.clock, svc.answer,
                             svc._suggest, ME, sid, 1, None, *space_pre)

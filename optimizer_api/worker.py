@@ -42,6 +42,19 @@ class Worker(ThreadWorker):
         self._busy = 0  # connections handed to the thread pool (main thread only)
 
     # -- a thread per connection, and only when one is free --------------------------
+    @property
+    def max_keepalived(self) -> int:
+        """Idle connections kept open: none while every thread is taken. A kept-alive
+        connection is read again without going through the kernel's backlog, so under
+        load the connections waiting there starved behind the kept-alive ones (p99 16-22
+        s with 200 clients behind nginx, benchmarks/results/load.md); closing after each
+        answer then sends the next request through the backlog, first come first served."""
+        return 0 if self._busy >= self.cfg.threads else self._max_keepalived
+
+    @max_keepalived.setter
+    def max_keepalived(self, value: int) -> None:  # gthread sets it from the settings
+        self._max_keepalived = value
+
     def set_accept_enabled(self, enabled: bool) -> None:
         super().set_accept_enabled(enabled and self._busy < self.cfg.threads)
 

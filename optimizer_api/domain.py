@@ -59,6 +59,36 @@ VALUED_STATES = (TrialState.COMPLETED,)
 
 
 @dataclass(frozen=True)
+class Objective:
+    """One value a study optimizes. A single-objective study has one, named "value"."""
+
+    name: str
+    direction: Direction
+
+
+class ConstraintOp(enum.StrEnum):
+    AT_MOST = "<="
+    AT_LEAST = ">="
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A metric every trial reports that must satisfy `op bound` for the trial to be
+    feasible (e.g. memory_gb <= 16)."""
+
+    name: str
+    op: ConstraintOp
+    bound: float
+
+    def holds(self, x: float) -> bool:
+        return x <= self.bound if self.op is ConstraintOp.AT_MOST else x >= self.bound
+
+    def violation(self, x: float) -> float:
+        """How far x lies on the wrong side of the bound (0 when it holds)."""
+        return max(0.0, x - self.bound if self.op is ConstraintOp.AT_MOST else self.bound - x)
+
+
+@dataclass(frozen=True)
 class Trial:
     """One trial: what samplers and rules see, and what the API shows."""
 
@@ -77,6 +107,20 @@ class Trial:
     created_at: float | None = None
     finished_at: float | None = None
     lease_expires_at: float | None = None
+    # Multi-objective studies: one value per objective, in the study's declared order
+    # (`value` is then the first). None where the study has a single objective.
+    values: tuple[float, ...] | None = None
+    # One reported value per declared constraint, in the study's order (None: no
+    # constraints, or no final result yet).
+    constraint_values: tuple[float, ...] | None = None
+
+    def feasible(self, constraints: "tuple[Constraint, ...] | list[Constraint]") -> bool:
+        """True when every constraint holds (always, for a study without constraints)."""
+        if not constraints:
+            return True
+        if self.constraint_values is None:
+            return False
+        return all(c.holds(x) for c, x in zip(constraints, self.constraint_values))
 
     @property
     def last_intermediate(self) -> float | None:

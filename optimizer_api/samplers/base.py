@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..domain import Direction, Trial
+from ..domain import Constraint, Direction, Objective, Trial
 from ..space import Space
 
 
@@ -28,6 +28,13 @@ class SamplerContext:
             first point never handed out.
         requeued: for those samplers, the points handed back for another attempt (their
             every attempt failed or expired, retries left), lowest first.
+        objectives: a multi-objective study's objectives in declared order (each trial's
+            `values` follow it); empty for a single-objective study (use `direction`).
+        constraints: the study's constraints; each trial's `constraint_values` follow
+            this order.
+        prior_trials: completed trials of earlier studies this one warm-starts from, with
+            params restricted to this space's overlapping parameters. They inform a model
+            but are not this study's trials.
     """
 
     space: Space
@@ -39,6 +46,9 @@ class SamplerContext:
     state: Mapping[str, Any] | None = None
     cursor: int = 0
     requeued: Sequence[int] = ()
+    objectives: Sequence[Objective] = ()
+    constraints: Sequence[Constraint] = ()
+    prior_trials: Sequence[Trial] = ()
 
     def rng(self, number: int) -> np.random.Generator:
         """The random stream of one trial: the same seed and number, the same stream."""

@@ -58,6 +58,10 @@ COUNTED_STATES = (TrialState.RUNNING, TrialState.COMPLETED, TrialState.PRUNED)
 VALUED_STATES = (TrialState.COMPLETED,)
 
 
+# The name of the one objective of a study that declares none (its `value`).
+DEFAULT_OBJECTIVE = "value"
+
+
 @dataclass(frozen=True)
 class Objective:
     """One value a study optimizes. A single-objective study has one, named "value"."""
@@ -114,13 +118,13 @@ class Trial:
     # constraints, or no final result yet).
     constraint_values: tuple[float, ...] | None = None
 
-    def feasible(self, constraints: "tuple[Constraint, ...] | list[Constraint]") -> bool:
+    def feasible(self, constraints: tuple[Constraint, ...] | list[Constraint]) -> bool:
         """True when every constraint holds (always, for a study without constraints)."""
         if not constraints:
             return True
         if self.constraint_values is None:
             return False
-        return all(c.holds(x) for c, x in zip(constraints, self.constraint_values))
+        return all(c.holds(x) for c, x in zip(constraints, self.constraint_values, strict=False))
 
     @property
     def last_intermediate(self) -> float | None:
@@ -152,6 +156,23 @@ class Study:
     @property
     def lease_seconds(self) -> float:
         return self.definition["lease_seconds"]
+
+    @property
+    def objectives(self) -> tuple[Objective, ...]:
+        """The declared objectives; a study that declared none has one, named "value"."""
+        declared = self.definition.get("objectives")
+        if not declared:
+            return (Objective(DEFAULT_OBJECTIVE, self.direction),)
+        return tuple(Objective(o["name"], Direction(o["direction"])) for o in declared)
+
+    @property
+    def constraints(self) -> tuple[Constraint, ...]:
+        return tuple(Constraint(c["name"], ConstraintOp(c["op"]), float(c["bound"]))
+                     for c in self.definition.get("constraints") or ())
+
+    @property
+    def multi_objective(self) -> bool:
+        return len(self.definition.get("objectives") or ()) > 1
 
 
 @dataclass(frozen=True)

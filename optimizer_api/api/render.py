@@ -36,7 +36,7 @@ def _(result: Suggested) -> tuple[int, Any]:
 @answer.register
 def _(result: Observed) -> tuple[int, Any]:
     return 200, {
-        "trial": trial_json(result.trial),
+        "trial": trial_json(result.trial, result.study),
         "should_stop": result.should_stop,
         "study_status": result.status,
         "status_reason": result.status_reason,

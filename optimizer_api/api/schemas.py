@@ -8,7 +8,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from ..domain import StudyView, Trial
+from ..domain import Study, StudyView, Trial
 from ..errors import OptimizerError
 from ..service import External, Failed, Final, Intermediate, Pruned
 from ..service.explore import SORTS
@@ -70,9 +70,11 @@ def _positive_int(**kw):
 
 class StudyCreate(Schema):
     name = fields.String(required=True, validate=validate.Length(1, 200))
-    direction = fields.String(
-        load_default="minimize", validate=validate.OneOf(["minimize", "maximize"])
+    direction = fields.String(  # minimize unless objectives are given (service/outcomes.py)
+        load_default=None, validate=validate.OneOf(["minimize", "maximize"])
     )
+    objectives = fields.Raw(load_default=None, allow_none=True)
+    constraints = fields.Raw(load_default=None, allow_none=True)
     space = fields.Dict(required=True)
     algorithm = fields.Raw(load_default=None, allow_none=True)
     max_trials = _positive_int(load_default=None)
@@ -102,6 +104,9 @@ class ObserveIn(Schema):
     pruned = StrictBool()
     reason = fields.String(validate=validate.Length(max=10_000))
     params = fields.Dict()
+    values = fields.Dict(keys=fields.String(), values=FiniteFloat())
+    constraints = fields.Dict(keys=fields.String(), values=FiniteFloat())
+    objective = fields.String(validate=validate.Length(1, 100))
 
     @post_load
     def _one_kind(self, data: dict[str, Any], **kwargs) -> dict[str, Any]:
@@ -112,24 +117,26 @@ class ObserveIn(Schema):
                 {f: [f"not allowed in a {kind} observation"] for f in extra}
             )
         missing = sorted(f for f in _KIND_REQUIRED[kind] if f not in data)
+        if kind in ("external", "final") and "value" not in data and "values" not in data:
+            missing.append("value")  # or values, by objective name
         if missing:
             raise ValidationError({f: [f"required in a {kind} observation"] for f in missing})
         return _OBSERVATION[kind](**{f: data[f] for f in _KIND_ARGS[kind] if f in data})
 
 
 _KIND_FIELDS = {
-    "external": {"params", "value"},
+    "external": {"params", "value", "values", "constraints"},
     "failed": {"trial_id", "failed", "reason"},
     "pruned": {"trial_id", "pruned", "value"},
-    "intermediate": {"trial_id", "value", "step"},
-    "final": {"trial_id", "value"},
+    "intermediate": {"trial_id", "value", "step", "objective"},
+    "final": {"trial_id", "value", "values", "constraints"},
 }
 _KIND_REQUIRED = {
-    "external": {"params", "value"},
+    "external": {"params"},
     "failed": {"trial_id"},
     "pruned": {"trial_id"},
     "intermediate": {"trial_id", "value", "step"},
-    "final": {"trial_id", "value"},
+    "final": {"trial_id"},
 }
 
 
@@ -191,7 +198,24 @@ class StudiesQuery(Schema):
     offset = fields.Integer(load_default=0, validate=validate.Range(0, 2**62))
 
 
-def trials_page_json(page, query: dict[str, Any]) -> dict[str, Any]:
+class ParetoQuery(Schema):
+    ref = fields.String(load_default=None)
+
+    @post_load
+    def _numbers(self, data: dict[str, Any], **kwargs) -> dict[str, Any]:
+        """`ref` as comma-separated finite numbers, one per objective in declared order."""
+        if data["ref"] is None:
+            return data
+        try:
+            ref = [float(x) for x in data["ref"].split(",")]
+        except ValueError:
+            ref = None
+        if ref is None or not all(math.isfinite(x) for x in ref):
+            raise ValidationError("comma-separated finite numbers, one per objective", "ref")
+        return {"ref": ref}
+
+
+def trials_page_json(page, query: dict[str, Any], study: Study | None = None) -> dict[str, Any]:
     """A page of trials: where it is by offset, and by number (`next_after`, sorted by
     number only)."""
     found = page.trials
@@ -199,7 +223,7 @@ def trials_page_json(page, query: dict[str, Any]) -> dict[str, Any]:
     if query["after"] is not None:
         position["next_offset"] = None  # keyset pages go on with next_after only
     by_number = query["sort"] == "number" and page.more and found
-    return {"trials": [trial_json(t) for t in found], **position,
+    return {"trials": [trial_json(t, study) for t in found], **position,
             "next_after": found[-1].number if by_number else None}
 
 
@@ -215,8 +239,10 @@ def timestamp(ts: float | None) -> str | None:
     return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat()
 
 
-def trial_json(t: Trial) -> dict[str, Any]:
-    return {
+def trial_json(t: Trial, study: Study | None = None) -> dict[str, Any]:
+    """A trial; with its study, the values of its objectives and constraints, and whether
+    it is feasible, for studies that declare them (outcome_json)."""
+    out = {
         "id": t.id,
         "study_id": t.study_id,
         "number": t.number,
@@ -232,6 +258,48 @@ def trial_json(t: Trial) -> dict[str, Any]:
         "finished_at": timestamp(t.finished_at),
         "lease_expires_at": timestamp(t.lease_expires_at),
     }
+    if study is not None:
+        out.update(outcome_json(t, study))
+    return out
+
+
+def outcome_json(t: Trial, study: Study) -> dict[str, Any]:
+    """`values` {objective: number} for a study that declares objectives, `constraints`
+    {name: number} and `feasible` for one with constraints (null: no final result)."""
+    out: dict[str, Any] = {}
+    d = study.definition
+    if "objectives" in d:
+        names = [o["name"] for o in d["objectives"]]
+        values = t.values
+        if values is None and len(names) == 1 and t.value is not None:
+            values = (t.value,)
+        out["values"] = dict(zip(names, values, strict=True)) if values else None
+    if d.get("constraints"):
+        declared = study.constraints
+        reported = t.constraint_values
+        out["constraints"] = (None if reported is None else
+                              {c.name: x for c, x in zip(declared, reported, strict=True)})
+        out["feasible"] = None if reported is None else t.feasible(declared)
+    return out
+
+
+def study_outcomes_json(s: Study) -> dict[str, Any]:
+    """A study's declared objectives and constraints, where it has them."""
+    return {k: s.definition[k] for k in ("objectives", "constraints") if k in s.definition}
+
+
+def pareto_json(front) -> dict[str, Any]:
+    """A study's Pareto front (service/front.py's Front)."""
+    study = front.study
+    return {
+        "objectives": [{"name": o.name, "direction": o.direction.value}
+                       for o in front.objectives],
+        "trials": [trial_json(t, study) for t in front.trials],
+        "n_candidates": front.candidates,
+        "hypervolume": front.hypervolume,
+        "reference_point": front.reference_point,
+        "reference_point_given": front.reference_given,
+    }
 
 
 def study_json(view: StudyView) -> dict[str, Any]:
@@ -240,11 +308,12 @@ def study_json(view: StudyView) -> dict[str, Any]:
         "id": s.id,
         "owner": s.owner,
         **{k: d.get(k) for k in _DEFINITION_FIELDS},
+        **study_outcomes_json(s),
         "created_at": timestamp(s.created_at),
         "status": view.status,
         "status_reason": view.status_reason,
         "trial_counts": view.counts,
-        "best_trial": trial_json(view.best) if view.best else None,
+        "best_trial": trial_json(view.best, s) if view.best else None,
         "last_activity_at": timestamp(view.last_activity_at),
     }
 

@@ -1,4 +1,4 @@
-"""Trials of a study: suggest, observe, heartbeat, list, best."""
+"""Trials of a study: suggest, observe, heartbeat, list, best, the Pareto front."""
 
 from __future__ import annotations
 
@@ -6,7 +6,16 @@ from flask import Blueprint, request
 
 from .body import load
 from .explore import csv_export, wants_csv
-from .schemas import HeartbeatIn, ObserveIn, SuggestIn, TrialsQuery, trial_json, trials_page_json
+from .schemas import (
+    HeartbeatIn,
+    ObserveIn,
+    ParetoQuery,
+    SuggestIn,
+    TrialsQuery,
+    pareto_json,
+    trial_json,
+    trials_page_json,
+)
 from .views import idempotency_key, ok, owner, reply, service
 
 bp = Blueprint("trials", __name__, url_prefix="/v1/studies/<int:study_id>")
@@ -41,15 +50,23 @@ def list_trials(study_id: int):
         return csv_export(study_id, query)
     page = service().trials(owner(), study_id, query["state"], query["limit"], query["offset"],
                             query["sort"], query["params"], query["after"])
-    return ok(trials_page_json(page, query))
+    return ok(trials_page_json(page, query, service().study(owner(), study_id)))
 
 
 @bp.get("/trials/<int:trial_id>")
 def get_trial(study_id: int, trial_id: int):
-    return ok(trial_json(service().trial(owner(), study_id, trial_id)))
+    trial = service().trial(owner(), study_id, trial_id)
+    return ok(trial_json(trial, service().study(owner(), study_id)))
 
 
 @bp.get("/best")
 def best(study_id: int):
     trial = service().best(owner(), study_id)
-    return ok({"trial": trial_json(trial) if trial else None})
+    study = service().study(owner(), study_id) if trial else None
+    return ok({"trial": trial_json(trial, study) if trial else None})
+
+
+@bp.get("/pareto")
+def pareto(study_id: int):
+    query = ParetoQuery().load(request.args.to_dict())
+    return ok(pareto_json(service().pareto(owner(), study_id, query["ref"])))

@@ -22,11 +22,11 @@ from ..domain import Owner, Study, StudyView, Trial, TrialState
 from ..errors import AlreadyExists, Conflict, NotFound, StoreUnavailable
 from ..space import Space
 from ..store import Store, reads, sql
-from . import definition, explore, idempotency, judge, observe, studies, suggest
+from . import definition, explore, front, idempotency, judge, observe, studies, suggest
 from .idempotency import Key, Replay
 from .observe import External, Failed, Final, Intermediate, Observation, Pruned
 from .quotas import Quotas
-from .status import Counts, exhausted_reason, status
+from .status import Counts, best_trial, exhausted_reason, status
 from .studies import Created
 from .tokens import Tokens
 
@@ -54,6 +54,7 @@ class Observed:
     should_stop: bool
     status: str
     status_reason: str | None
+    study: Study | None = None  # what the trial's values and constraints are
 
 
 class Service:
@@ -220,9 +221,9 @@ class Service:
                 trial, should_stop = observe.intermediate(conn, study, trial, obs, now,
                                                           verdict)
             else:
-                trial = observe.finish(conn, trial, obs, now)
+                trial = observe.finish(conn, study, trial, obs, now)
         state, reason = status(conn, study, space, Counts(conn, study_id, now), now)
-        return Observed(trial, should_stop, state, reason)
+        return Observed(trial, should_stop, state, reason, study)
 
     def heartbeat(
         self, owner: Owner, study_id: int, trial_id: int, key: Key | None = None
@@ -303,9 +304,36 @@ class Service:
             return self._trial(conn, study_id, trial_id, self.clock())
 
     def best(self, owner: Owner, study_id: int) -> Trial | None:
+        """The best completed trial whose constraints hold, or None.
+
+        Raises:
+            Conflict: the study has several objectives (see `pareto`).
+        """
         with self.store.read() as conn:
-            direction = self._study(conn, owner, study_id).direction
-            return sql.best_trial(conn, study_id, direction)
+            study = self._study(conn, owner, study_id)
+            if study.multi_objective:
+                raise Conflict(
+                    f"study {study_id} has {len(study.objectives)} objectives: no one trial "
+                    f"is best; its Pareto front is GET /v1/studies/{study_id}/pareto")
+            return best_trial(conn, study)
+
+    def pareto(
+        self, owner: Owner, study_id: int, ref: Sequence[float] | None = None
+    ) -> front.Front:
+        """The completed feasible trials no other such trial dominates, and the
+        hypervolume they dominate up to `ref` (front.py; default: from the observed
+        ranges).
+
+        Raises:
+            InvalidRequest: `ref` has not one number per objective.
+        """
+        with self.store.read() as conn:
+            return front.pareto_front(conn, self._study(conn, owner, study_id), ref, self.clock())
+
+    def study(self, owner: Owner, study_id: int) -> Study:
+        """The study's stored definition (what its trials' values and constraints mean)."""
+        with self.store.read() as conn:
+            return self._study(conn, owner, study_id)
 
     def ready(self) -> None:
         self.store.ping()

@@ -1,7 +1,10 @@
 """A study definition: checked once at creation and stored in canonical form.
 
 The canonical form fills every default, so that "create" called again by another
-worker with the same definition compares equal to the stored one.
+worker with the same definition compares equal to the stored one. `direction: X` and
+`objectives: [{"name": "value", "direction": X}]` are the same study (the canonical form
+of either has no `objectives`); `objectives` and `constraints` appear in the canonical
+form only when they say more than `direction`.
 """
 
 from __future__ import annotations
@@ -10,8 +13,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import samplers, stopping
+from ..domain import DEFAULT_OBJECTIVE
 from ..errors import InvalidRequest
 from ..space import Space
+from . import outcomes
 
 DEFAULT_ALGORITHM = "random"
 DEFAULT_LEASE_SECONDS = 600.0
@@ -39,9 +44,10 @@ def canonical(spec: Mapping[str, Any]) -> dict[str, Any]:
         InvalidRequest: the algorithm or early-stopping rule or their options are not valid.
     """
     space = Space.from_dict(spec["space"])
-    return {
+    objectives = outcomes.objectives(spec.get("objectives"), spec.get("direction"))
+    canon = {
         "name": spec["name"],
-        "direction": spec.get("direction") or "minimize",
+        "direction": objectives[0]["direction"],
         "space": space.to_dict(),
         "algorithm": _algorithm(spec.get("algorithm"), space),
         "max_trials": spec.get("max_trials"),
@@ -53,6 +59,15 @@ def canonical(spec: Mapping[str, Any]) -> dict[str, Any]:
         "no_improvement_trials": spec.get("no_improvement_trials"),
         "max_duration_seconds": spec.get("max_duration_seconds"),
     }
+    # Added only when they say more than `direction` alone: definitions stored before
+    # they existed stay equal to the canonical form of what made them.
+    if objectives != [{"name": DEFAULT_OBJECTIVE, "direction": canon["direction"]}]:
+        canon["objectives"] = objectives
+        outcomes.check_criteria(canon)
+    constraints = outcomes.constraints(spec.get("constraints"))
+    if constraints:
+        canon["constraints"] = constraints
+    return canon
 
 
 def _algorithm(raw: Any, space: Space) -> dict[str, Any]:

@@ -7,6 +7,7 @@ final report equal to the stored one changes nothing; a different one is a Confl
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -16,7 +17,7 @@ from ..domain import Study, Trial, TrialState
 from ..errors import Conflict, InvalidRequest
 from ..space import Space
 from ..store import sql
-from . import judge
+from . import judge, outcomes
 
 RUNNING, EXPIRED = TrialState.RUNNING, TrialState.EXPIRED
 # Intermediate values a trial keeps: bounds what one trial weighs in every read (about
@@ -26,19 +27,24 @@ MAX_INTERMEDIATE = 100_000
 
 @dataclass(frozen=True)
 class Final:
-    """The trial ended with this value."""
+    """The trial ended with this value, or these `values` by objective name, and these
+    values of the study's constraints (checked by outcomes.outcome)."""
 
     trial_id: int
-    value: float
+    value: float | None = None
+    values: Mapping[str, float] | None = None
+    constraints: Mapping[str, float] | None = None
 
 
 @dataclass(frozen=True)
 class Intermediate:
-    """The trial reached `value` at `step`; the answer says whether it should stop."""
+    """The trial reached `value` at `step`; the answer says whether it should stop.
+    `objective` names the objective it is about (None: the first)."""
 
     trial_id: int
     step: int
     value: float
+    objective: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,9 @@ class External:
     """A result for params the user chose (e.g. from an earlier run)."""
 
     params: dict[str, Any]
-    value: float
+    value: float | None = None
+    values: Mapping[str, float] | None = None
+    constraints: Mapping[str, float] | None = None
 
 
 Observation = Final | Intermediate | Failed | Pruned | External
@@ -70,9 +78,11 @@ Ending = Final | Failed | Pruned
 def external(conn: Connection, study: Study, space: Space, obs: External, now: float) -> int:
     """Store a completed trial for params the user chose; its id."""
     params = space.validate_params(obs.params)
+    got = outcomes.outcome(study, obs.value, obs.values, obs.constraints)
     trial_id = sql.insert_trial(
         conn, study_id=study.id, number=study.next_number, state="completed",
-        params=params, value=obs.value, external=True, created_at=now, finished_at=now,
+        params=params, value=got.value, external=True, created_at=now, finished_at=now,
+        **_columns(got),
     )
     sql.update_study(conn, study.id, next_number=study.next_number + 1)
     return trial_id
@@ -85,6 +95,7 @@ def intermediate(
     """Store a value at a step and renew the lease; the trial, and whether it should stop
     (`verdict`: the early-stopping rule's, made before the write lock; see judge.py)."""
     step, value = obs.step, obs.value
+    _check_objective(study, obs.objective)
     if trial.state not in (RUNNING, EXPIRED):
         raise Conflict(f"trial {trial.id} is {trial.state.value}: it takes no more reports")
     if step in trial.intermediate:
@@ -110,16 +121,18 @@ def intermediate(
     return replace(trial, reason=reason), True
 
 
-def finish(conn: Connection, trial: Trial, obs: Ending, now: float) -> Trial:
+def finish(conn: Connection, study: Study, trial: Trial, obs: Ending, now: float) -> Trial:
     """End a trial as completed, failed or pruned (a pruned one keeps its last value)."""
+    got = None
     if isinstance(obs, Failed):
         state, value, reason = TrialState.FAILED, None, obs.reason
     elif isinstance(obs, Pruned):
         value = trial.last_intermediate if obs.value is None else obs.value
         state, reason = TrialState.PRUNED, trial.reason
     else:
-        state, value, reason = TrialState.COMPLETED, obs.value, None
-    if trial.state is state and (state is TrialState.FAILED or trial.value == value):
+        got = outcomes.outcome(study, obs.value, obs.values, obs.constraints)
+        state, value, reason = TrialState.COMPLETED, got.value, None
+    if trial.state is state and (state is TrialState.FAILED or _same(trial, value, got)):
         return trial  # a retry of the same report: nothing changes
     if trial.state not in (RUNNING, EXPIRED):
         detail = f"trial {trial.id} is already {trial.state.value}"
@@ -127,5 +140,38 @@ def finish(conn: Connection, trial: Trial, obs: Ending, now: float) -> Trial:
             detail += f" with value {trial.value}"
         raise Conflict(detail, errors={"trial_id": [detail]})
     changes = dict(value=value, finished_at=now, reason=reason)
-    sql.update_trial(conn, trial.id, state=state.value, **changes)
+    sql.update_trial(conn, trial.id, state=state.value, **changes,
+                     **(_columns(got) if got else {}))
+    if got is not None:
+        changes.update(values=got.values, constraint_values=got.constraint_values)
     return replace(trial, state=state, **changes)
+
+
+def _same(trial: Trial, value: float | None, got: outcomes.Outcome | None) -> bool:
+    if got is None:
+        return trial.value == value
+    return (trial.value, trial.values, trial.constraint_values) == (
+        got.value, got.values, got.constraint_values)
+
+
+def _columns(got: outcomes.Outcome) -> dict[str, Any]:
+    """The store's columns of a final result beyond `value`, where the study has them."""
+    out: dict[str, Any] = {}
+    if got.values is not None:
+        out["objective_values"] = got.values
+    if got.constraint_values is not None:
+        out["constraint_values"] = got.constraint_values
+        out["feasible"] = got.feasible
+    return out
+
+
+def _check_objective(study: Study, name: str | None) -> None:
+    """Intermediate values are about the first objective: a report may name it."""
+    first = study.objectives[0].name
+    if name is None or name == first:
+        return
+    names = [o.name for o in study.objectives]
+    message = (f"not an objective of this study (its objectives: {names})" if name not in names
+               else f"intermediate values are about the first objective, {first!r}: the "
+                    "early-stopping rules judge it, and a trial keeps one curve")
+    raise InvalidRequest(f"objective: {message}", errors={"objective": [message]})

@@ -66,11 +66,19 @@ def exhausted_reason(
         if now - study.created_at >= d["max_duration_seconds"]:
             return f"max_duration_seconds reached ({d['max_duration_seconds']} s)"
     if d.get("target_value") is not None or d.get("no_improvement_trials") is not None:
-        best = best or sql.best_trial(conn, study.id, study.direction)
+        best = best or best_trial(conn, study)
         reason = _converged(conn, study, best)
         if reason:
             return reason
     return _sequence_exhausted(conn, study, space, now)
+
+
+def best_trial(conn: Connection, study: Study) -> Trial | None:
+    """The study's best completed trial whose constraints hold; None for a study of
+    several objectives (it has a Pareto front instead: service/front.py)."""
+    if study.multi_objective:
+        return None
+    return sql.best_trial(conn, study.id, study.direction, bool(study.constraints))
 
 
 def _converged(conn: Connection, study: Study, best: Trial | None) -> str | None:

@@ -13,7 +13,7 @@ from ..space import Space
 from ..store import reads, sql
 from . import definition
 from .quotas import Quotas
-from .status import Counts, status
+from .status import Counts, best_trial, status
 
 
 class Created(NamedTuple):
@@ -61,7 +61,7 @@ def create(conn: Connection, new: New, now: float) -> Created:
 def view(conn: Connection, study: Study, now: float) -> StudyView:
     """The study with its counts, status and best trial."""
     counts = Counts(conn, study.id, now)
-    best = sql.best_trial(conn, study.id, study.direction)
+    best = best_trial(conn, study)
     space = Space.from_dict(study.definition["space"])
     state, reason = status(conn, study, space, counts, now, best)
     return StudyView(study, counts(), state, reason, best, reads.last_activity(conn, study.id))

@@ -106,6 +106,8 @@ def _propose(conn, study: Study, space: Space, need: int, now) -> samplers.Propo
             sql.requeueable_indices(conn, study.id, sampler.max_retries(options), now, need)
             if finite else ()
         ),
+        objectives=study.objectives if study.multi_objective else (),
+        constraints=study.constraints,
     )
     try:
         return sampler.suggest(ctx)

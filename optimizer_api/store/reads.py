@@ -104,7 +104,8 @@ ROW_BYTES = 400  # a trial's JSON without its params, info, reason and curve
 
 
 def _row_bytes():
-    text = [trials.c.params, trials.c.info, trials.c.reason, trials.c.worker_id]
+    text = [trials.c.params, trials.c.info, trials.c.reason, trials.c.worker_id,
+            trials.c.objective_values, trials.c.constraint_values]
     return sum((func.coalesce(func.length(c), 0) for c in text), ROW_BYTES).label("size")
 
 
@@ -170,6 +171,20 @@ def completed(conn: Connection, study_id: int) -> list[Trial]:
     )
     return [Trial(r.id, r.number, TrialState.COMPLETED, json.loads(r.params), r.value)
             for r in rows]
+
+
+def front_candidates(
+    conn: Connection, study_id: int, feasible_only: bool
+) -> list[tuple[int, float, str | None]]:
+    """(id, value, objective values as JSON) of the completed trials (those whose
+    constraints hold, if `feasible_only`), by number: what a Pareto front is chosen from."""
+    where = [trials.c.study_id == study_id, trials.c.state == TrialState.COMPLETED.value]
+    if feasible_only:
+        where.append(trials.c.feasible.is_(True))
+    return [tuple(r) for r in conn.execute(
+        select(trials.c.id, trials.c.value, trials.c.objective_values)
+        .where(*where).order_by(trials.c.number)
+    )]
 
 
 def trials_by_id(conn: Connection, ids: Iterable[int], now: float, curves: bool) -> list[Trial]:

@@ -180,17 +180,34 @@ def row_to_trial(
         study_id=row.study_id, reason=row.reason, worker_id=row.worker_id,
         external=bool(row.external), info=_loads(row.info), created_at=row.created_at,
         finished_at=row.finished_at, lease_expires_at=row.lease_expires_at,
+        values=_floats(row.objective_values), constraint_values=_floats(row.constraint_values),
     )
+
+
+def _floats(text: str | None) -> tuple[float, ...] | None:
+    return None if text is None else tuple(json.loads(text))
+
+
+# Columns kept as JSON arrays: given as tuples of floats.
+_ARRAYS = ("objective_values", "constraint_values")
 
 
 def insert_trial(conn: Connection, **values: Any) -> int:
     values["params"] = dumps(values["params"])
     values["info"] = None if values.get("info") is None else dumps(values["info"])
+    _dump_arrays(values)
     return conn.execute(_INSERT_TRIAL, values).inserted_primary_key[0]
 
 
 def update_trial(conn: Connection, trial_id: int, **values: Any) -> None:
+    _dump_arrays(values)
     conn.execute(_UPDATE_TRIAL, {"_id": trial_id, **values})
+
+
+def _dump_arrays(values: dict[str, Any]) -> None:
+    for name in _ARRAYS:
+        if values.get(name) is not None:
+            values[name] = dumps(list(values[name]))
 
 
 def get_trial(
@@ -290,13 +307,17 @@ def running_of_worker(conn: Connection, study_id: int, worker_id: str, now: floa
     return [row_to_trial(r, inter.get(r.id), now) for r in rows]
 
 
-def best_trial(conn: Connection, study_id: int, direction: Direction) -> Trial | None:
+def best_trial(
+    conn: Connection, study_id: int, direction: Direction, feasible_only: bool = False
+) -> Trial | None:
+    """The completed trial of the best value (of those whose constraints hold, if
+    `feasible_only`), the first of equals."""
     order = trials.c.value.asc() if direction is Direction.MINIMIZE else trials.c.value.desc()
+    where = [trials.c.study_id == study_id, trials.c.state == TrialState.COMPLETED.value]
+    if feasible_only:
+        where.append(trials.c.feasible.is_(True))
     row = conn.execute(
-        select(trials)
-        .where(trials.c.study_id == study_id, trials.c.state == TrialState.COMPLETED.value)
-        .order_by(order, trials.c.number)
-        .limit(1)
+        select(trials).where(*where).order_by(order, trials.c.number).limit(1)
     ).first()
     return row_to_trial(row, intermediate_of(conn, [row.id]).get(row.id)) if row else None
 
@@ -372,15 +393,18 @@ def insert_intermediate(conn: Connection, trial_id: int, step: int, value: float
 
 
 def sampler_history(conn: Connection, study_id: int, now: float) -> list[Trial]:
-    """Every trial as samplers see it: number, state, params, value; no curves or info."""
+    """Every trial as samplers see it: number, state, params, value (and the values of
+    several objectives and constraints); no curves or info."""
     rows = conn.execute(
         select(trials.c.id, trials.c.number, effective_state(now).label("state"),
-               trials.c.params, trials.c.value)
+               trials.c.params, trials.c.value, trials.c.objective_values,
+               trials.c.constraint_values)
         .where(trials.c.study_id == study_id)
         .order_by(trials.c.number)
     )
     return [
         Trial(id=r.id, number=r.number, state=TrialState(r.state), params=json.loads(r.params),
-              value=r.value)
+              value=r.value, values=_floats(r.objective_values),
+              constraint_values=_floats(r.constraint_values))
         for r in rows
     ]

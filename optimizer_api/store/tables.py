@@ -63,12 +63,20 @@ trials = Table(
     Column("created_at", Double, nullable=False),
     Column("finished_at", Double),
     Column("lease_expires_at", Double),
+    # Studies of several objectives: every objective's final value, a JSON array in the
+    # declared order (`value` keeps the first). Studies with constraints: the reported
+    # values, a JSON array in the constraints' order, and whether every one holds.
+    Column("objective_values", Text),
+    Column("constraint_values", Text),
+    Column("feasible", Boolean),
     UniqueConstraint("study_id", "number", name="uq_trials_study_number"),
     Index("ix_trials_study_state_value", "study_id", "state", "value"),  # counts and best
     Index("ix_trials_study_grid", "study_id", "grid_index"),
     Index("ix_trials_study_worker", "study_id", "worker_id"),
     Index("ix_trials_study_finished", "study_id", "finished_at"),  # last activity
     Index("ix_trials_study_state_lease", "study_id", "state", "lease_expires_at"),  # lapsed
+    # The best feasible trial of a study with constraints, from the index alone.
+    Index("ix_trials_study_state_feasible_value", "study_id", "state", "feasible", "value"),
 )
 
 # A study's trials per stored state, kept exact by triggers on `trials` and `studies`

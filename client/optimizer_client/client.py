@@ -115,7 +115,9 @@ class Client:
         name: str,
         space: dict[str, Any],
         *,
-        direction: str = "minimize",
+        direction: str | None = None,
+        objectives: list[dict[str, str]] | None = None,
+        constraints: list[dict[str, Any]] | None = None,
         algorithm: str | dict[str, Any] = "random",
         max_trials: int | None = None,
         max_failed_trials: int | None = None,
@@ -131,17 +133,21 @@ class Client:
         Every worker of a distributed job may call this at start: they all get the same
         study. A study of the same name with another definition raises `ConflictError`.
         `target_value`, `no_improvement_trials` and `max_duration_seconds` end the study
-        early (see the service's README).
+        early (see the service's README). `direction` (minimize by default) or
+        `objectives`, [{"name", "direction"}] 1 to 4; `constraints`, [{"name", "op": "<="
+        or ">=", "bound"}] over metrics each final result reports.
         """
         if isinstance(algorithm, str):
             algorithm = {"name": algorithm}
         body: dict[str, Any] = {
             "name": name,
             "space": space,
-            "direction": direction,
             "algorithm": algorithm,
         }
         optional = {
+            "direction": direction,
+            "objectives": objectives,
+            "constraints": constraints,
             "max_trials": max_trials,
             "max_failed_trials": max_failed_trials,
             "seed": seed,

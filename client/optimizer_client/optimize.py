@@ -21,15 +21,17 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .exceptions import BadRequestError, ConflictError, OptimizerError
+from .outcome import result_body
 from .progress import Progress
-from .trial import MAX_REASON, Trial, finite
+from .trial import MAX_REASON, Trial
 
 if TYPE_CHECKING:  # for annotations only: study.py imports this module for Study.optimize
     from .study import Study
 
 log = logging.getLogger(__name__)
 
-Objective = Callable[[Trial], "float | None"]
+# Returns a number, {objective or constraint name: number}, or a tuple in objective order.
+Objective = Callable[[Trial], Any]
 POLL = 0.2  # seconds between progress redraws and liveness checks
 
 
@@ -40,7 +42,9 @@ class TrialPruned(Exception):  # noqa: N818 - the name says what happened, as in
 def run_trial(trial: Trial, objective: Objective) -> None:
     """Call the objective and record its outcome; an exception in it marks the trial failed.
 
-    The objective returns the final value, or None after ending the trial itself
+    The objective returns the final value (a number; for a study of several objectives or
+    with constraints, a dict by objective and constraint name, or a tuple of the
+    objectives' values in declared order), or None after ending the trial itself
     (`trial.complete`, `trial.prune`). Errors talking to the service propagate. While it
     runs, the trial's lease is renewed every third of the study's `lease_seconds`, so a
     step longer than the lease does not let it expire (a dead worker's still does).
@@ -63,13 +67,13 @@ def run_trial(trial: Trial, objective: Objective) -> None:
         trial.fail("the objective returned None without ending the trial")
         return
     try:
-        number = finite(value)
-    except BadRequestError:  # a string, a tuple, a diverged run (JSON has no NaN)
-        reason = f"the objective returned {type(value).__name__} {value!r:.200}"
+        result_body(trial.study.data, value)
+    except BadRequestError as exc:  # a string, a diverged run (JSON has no NaN), a bad name
+        reason = f"the objective returned {type(value).__name__} {value!r:.200}: {exc}"
         log.warning("trial %s failed: %s", trial.number, reason)
         trial.fail(reason[:MAX_REASON])
         return
-    trial.complete(number)
+    trial.complete(value)
 
 
 @contextlib.contextmanager
@@ -155,7 +159,8 @@ def optimize(
     Args:
         study: the study to work on.
         objective: gets a running Trial (`trial.params`; `trial.report(step, value)` says
-            True when the trial should stop). It returns the final value, raises
+            True when the trial should stop). It returns the final value (a number, a
+            dict by objective and constraint name, or a tuple in objective order), raises
             `TrialPruned` to stop early, or ends the trial itself and returns None.
         n_trials: how many trials this call runs (failed ones included); None: until the
             study suggests nothing more (it needs `max_trials` or a grid).

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .optimize import optimize
-from .trial import Trial, finite
+from .outcome import Result, finite, result_body
+from .trial import Trial
 
 if TYPE_CHECKING:  # for annotations only: client.py imports this module
     from .client import Client
 
 PAGE_SIZE = 1000
+
+
+class Pareto(NamedTuple):
+    """A study's Pareto front: its trials by number, the hypervolume they dominate up to
+    `reference_point` (None without trials), and the service's answer as it came."""
+
+    trials: list[Trial]
+    hypervolume: float | None
+    reference_point: list[float] | None
+    data: dict[str, Any]
 
 
 class Study:
@@ -35,6 +46,17 @@ class Study:
     def direction(self) -> str:
         """minimize or maximize."""
         return self.data["direction"]
+
+    @property
+    def objectives(self) -> list[dict[str, str]]:
+        """The objectives [{name, direction}] in declared order (one named "value" for a
+        study created with `direction`)."""
+        return self.data.get("objectives") or [{"name": "value", "direction": self.direction}]
+
+    @property
+    def constraints(self) -> list[dict[str, Any]]:
+        """The constraints [{name, op, bound}]."""
+        return self.data.get("constraints") or []
 
     @property
     def status(self) -> str:
@@ -67,14 +89,27 @@ class Study:
         self._note_status(answer)
         return [Trial(self, data) for data in answer["trials"]]
 
-    def observe(self, params: dict[str, Any], value: float) -> Trial:
-        """Record a result for params chosen outside the service (an external trial)."""
-        return self._observe({"params": params, "value": finite(value)})[0]
+    def observe(
+        self, params: dict[str, Any], value: Result, constraints: Mapping[str, float] | None = None
+    ) -> Trial:
+        """Record a result for params chosen outside the service (an external trial);
+        `value` as `Trial.complete` takes it."""
+        return self._observe({"params": params, **result_body(self.data, value, constraints)})[0]
 
     def best(self) -> Trial | None:
-        """Return the best completed trial, or None before any."""
+        """Return the best completed trial whose constraints hold, or None before any
+        (a study of several objectives has none: ConflictError; see `pareto`)."""
         data = self.client.request("GET", self._path("/best"))["trial"]
         return Trial(self, data) if data is not None else None
+
+    def pareto(self, ref: Sequence[float] | None = None) -> Pareto:
+        """The completed feasible trials no other one dominates, and their hypervolume up
+        to `ref` (one number per objective in declared order; default: the service's,
+        from the observed ranges)."""
+        params = {"ref": ",".join(repr(finite(x, "ref")) for x in ref)} if ref else None
+        data = self.client.request("GET", self._path("/pareto"), params=params)
+        return Pareto([Trial(self, t) for t in data["trials"]], data["hypervolume"],
+                      data["reference_point"], data)
 
     def trial(self, trial_id: int) -> Trial:
         """Return one trial of this study by id."""
@@ -95,12 +130,13 @@ class Study:
 
     def optimize(
         self,
-        objective: Callable[[Trial], float | None],
+        objective: Callable[[Trial], Any],
         n_trials: int | None = None,
         n_workers: int = 1,
         **options: Any,
     ) -> list[Trial]:
-        """Run `objective(trial)` on suggested trials, `n_workers` at a time.
+        """Run `objective(trial)` on suggested trials, `n_workers` at a time. It returns
+        a number, a dict by objective and constraint name, or a tuple in objective order.
 
         See `optimizer_client.optimize.optimize` for the contract and the options
         (`processes`, `timeout`, `show_progress`).

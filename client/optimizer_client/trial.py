@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import math
+from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from .exceptions import BadRequestError
+from .outcome import Result, finite, result_body
 
 if TYPE_CHECKING:  # for annotations only: study.py imports this module
     from .study import Study
@@ -55,6 +55,21 @@ class Trial:
         return self.data.get("value")
 
     @property
+    def values(self) -> dict[str, float] | None:
+        """Each objective's final value by name (studies that declare objectives)."""
+        return self.data.get("values")
+
+    @property
+    def constraints(self) -> dict[str, float] | None:
+        """Each constraint's reported value by name (studies with constraints)."""
+        return self.data.get("constraints")
+
+    @property
+    def feasible(self) -> bool | None:
+        """Whether every constraint holds (None: no constraints, or no result yet)."""
+        return self.data.get("feasible")
+
+    @property
     def info(self) -> dict[str, Any] | None:
         """Why the sampler chose it."""
         return self.data.get("info")
@@ -65,13 +80,25 @@ class Trial:
             f"params={self.params!r}, value={self.value!r})"
         )
 
-    def report(self, step: int, value: float) -> bool:
-        """Record an intermediate value; return True when the trial should stop early."""
-        return self._observe({"value": finite(value), "step": step})
+    def report(self, step: int, value: float, objective: str | None = None) -> bool:
+        """Record an intermediate value; return True when the trial should stop early.
 
-    def complete(self, value: float) -> None:
-        """Record the final value: the trial is completed."""
-        self._observe({"value": finite(value)})
+        Intermediate values are about the study's first objective (`objective` may name
+        it); the early-stopping rule judges that one.
+        """
+        body: dict[str, Any] = {"value": finite(value), "step": step}
+        if objective is not None:
+            body["objective"] = objective
+        return self._observe(body)
+
+    def complete(self, value: Result, constraints: Mapping[str, float] | None = None) -> None:
+        """Record the final result: the trial is completed.
+
+        `value` is a number, a dict of every objective's (and constraint's) value by name,
+        or a tuple of the objectives' values in the study's declared order; `constraints`
+        the constraints' values by name if `value` does not hold them.
+        """
+        self._observe(result_body(self.study.data, value, constraints))
 
     def fail(self, reason: str | None = None) -> None:
         """Mark the trial failed, with an optional reason."""
@@ -113,18 +140,3 @@ class Trial:
             self.fail(f"{type(exc).__name__}: {exc}"[:MAX_REASON])
         except Exception:  # noqa: BLE001 - the user's exception matters more than ours
             log.exception("could not mark trial %s failed", self.id)
-
-
-def finite(value: Any) -> float:
-    """`value` as a float, or BadRequestError naming `value`: JSON has no NaN or infinity."""
-    if isinstance(value, bool):
-        raise BadRequestError(f"value must be a number, got {value!r}")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise BadRequestError(
-            f"value must be a number, got {type(value).__name__} {value!r:.100}"
-        ) from None
-    if not math.isfinite(number):
-        raise BadRequestError(f"value must be finite, got {number}")
-    return number

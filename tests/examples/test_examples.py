@@ -114,3 +114,30 @@ def test_python_mlp_example(secured_server) -> None:
     best = study["best_trial"]
     assert any(line.startswith(f"Best configuration (trial {best['number']},") for line in lines)
     assert "The five best trials" in lines
+
+
+def test_python_two_objectives_example(secured_server) -> None:
+    name = unique("forest")
+    lines = run([sys.executable, str(EXAMPLES / "python" / "two_objectives.py"), "--study", name,
+                 "--trials", "9", "--workers", "3", "--max-mb", "0.5"], secured_server)
+    url, auth = secured_server.url, secured_server.auth("read")
+    (study,) = requests.get(f"{url}/v1/studies", params={"name": name}, headers=auth,
+                            timeout=10).json()["studies"]
+    assert study["trial_counts"]["completed"] == 9 and study["status"] == "completed"
+    assert [o["name"] for o in study["objectives"]] == ["accuracy", "latency_ms"]
+    trials = requests.get(f"{url}/v1/studies/{study['id']}/trials", headers=auth,
+                          timeout=10).json()["trials"]
+    feasible = [t for t in trials if t["feasible"]]
+    assert all((t["constraints"]["model_mb"] <= 0.5) == t["feasible"] for t in trials)
+    front = requests.get(f"{url}/v1/studies/{study['id']}/pareto", headers=auth,
+                         timeout=10).json()
+
+    def beats(a, b):  # accuracy up, latency down
+        va, vb = a["values"], b["values"]
+        return (va["accuracy"] >= vb["accuracy"] and va["latency_ms"] <= vb["latency_ms"]
+                and va != vb)
+
+    expected = {t["id"] for t in feasible if not any(beats(o, t) for o in feasible)}
+    assert {t["id"] for t in front["trials"]} == expected
+    assert lines[0].startswith(f"Pareto front: {len(expected)} of {len(feasible)} feasible")
+    assert len([line for line in lines if line.startswith("trial ")]) == len(expected)

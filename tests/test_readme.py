@@ -73,3 +73,23 @@ def test_documented_algorithms_are_the_registered_ones():
     text = README.read_text()
     for name in samplers.names():
         assert f"`{name}`" in text, name
+
+
+def test_objectives_section_agrees_with_the_code_and_openapi():
+    from optimizer_api.analysis import pareto
+    from optimizer_api.service import outcomes
+
+    from .contract import spec
+
+    text = README.read_text()
+    section = text.split("## Several objectives and constraints")[1].split("\n## ")[0]
+    assert f"1 to {outcomes.MAX_OBJECTIVES} of" in section
+    assert pareto.REFERENCE_MARGIN == 0.1 and "moved a tenth of its" in section
+    schemas = spec()["components"]["schemas"]
+    assert schemas["StudyCreate"]["properties"]["objectives"]["maxItems"] == \
+        outcomes.MAX_OBJECTIVES
+    assert schemas["StudyCreate"]["properties"]["constraints"]["maxItems"] == \
+        outcomes.MAX_CONSTRAINTS
+    route = spec()["paths"]["/v1/studies/{study_id}/pareto"]["get"]
+    assert [p["name"] for p in route["parameters"]] == ["ref"] and "`?ref=" in section
+    assert "`GET /v1/studies/{id}/pareto`" in text.split("## The API")[1]

@@ -127,6 +127,11 @@ export function running(id, limit = 100) {
   return trialsPage(id, { states: ["running"], sort: "number", limit });
 }
 
+/** The feasible non-dominated trials and their hypervolume (studies of several objectives). */
+export function pareto(id) {
+  return getJson(`/v1/studies/${id}/pareto`);
+}
+
 /** Each parameter's share of what sets the best trials apart (PED-ANOVA). */
 export function importance(id) {
   return getJson(`/v1/studies/${id}/importance`);

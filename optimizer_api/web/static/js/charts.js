@@ -437,3 +437,104 @@ export function importanceOption(answer) {
   };
   return { option, empty };
 }
+
+// -- Pareto front ------------------------------------------------------------------------
+/** The objective names of a study that declares several (else []). */
+export function objectiveNames(study) {
+  const declared = study.objectives || [];
+  return declared.length >= 2 ? declared.map((o) => o.name) : [];
+}
+
+function paretoTooltip(x, y) {
+  return (params) => {
+    const d = params.data;
+    if (!d || d.trial == null) return "";
+    const tag = d.kind === "front" ? "on the front" : d.kind;
+    return `trial ${d.trial} · ${tag}<br>${html(x)} ${num(d.value[0])}<br>${html(y)} ${num(d.value[1])}`;
+  };
+}
+
+/** The completed trials with values, x against y: the front (from /pareto, whose trials
+ * are added where /history's subset lacks them) highlighted and joined in x order, the
+ * feasible trials it dominates faint, the infeasible ones as hollow crosses.
+ *
+ * Returns {option, empty, counts: {front, dominated, infeasible}}. */
+export function paretoOption(study, trials, front, { x, y }) {
+  const onFront = new Set(front.trials.map((t) => t.id));
+  const seen = new Set(trials.map((t) => t.id));
+  const all = trials.concat(front.trials.filter((t) => !seen.has(t.id)));
+  const rows = all.filter((t) => t.state === "completed" && t.values);
+  const at = (t, kind) => ({ value: [t.values[x], t.values[y]], trial: t.number, kind });
+  const kindOf = (t) =>
+    onFront.has(t.id) ? "front" : t.feasible === false ? "infeasible" : "dominated";
+  const of = (kind) => rows.filter((t) => kindOf(t) === kind).map((t) => at(t, kind));
+  const points = { front: of("front"), dominated: of("dominated"), infeasible: of("infeasible") };
+  const direction = Object.fromEntries((study.objectives || []).map((o) => [o.name, o.direction]));
+  // With more than two objectives, a front point may be beaten on the two shown: the line
+  // joins those that are not (the front as these two axes see it), in x order.
+  const sign = [x, y].map((name) => (direction[name] === "maximize" ? -1 : 1));
+  const beats = (a, b) =>
+    [0, 1].every((i) => sign[i] * a.value[i] <= sign[i] * b.value[i]) &&
+    [0, 1].some((i) => sign[i] * a.value[i] < sign[i] * b.value[i]);
+  const line = points.front
+    .filter((p) => !points.front.some((q) => beats(q, p)))
+    .sort((a, b) => a.value[0] - b.value[0] || a.value[1] - b.value[1]);
+  const axis = (name) => ({
+    type: "value",
+    scale: true,
+    name: `${name} (${direction[name] === "maximize" ? "max" : "min"})`,
+    nameLocation: "middle",
+    nameGap: 30,
+    axisLabel: AXIS_LABEL,
+  });
+  const option = {
+    ...BASE,
+    legend: { top: 0, itemGap: 16 },
+    tooltip: { ...TOOLTIP, formatter: paretoTooltip(x, y) },
+    grid: { left: 72, right: 24, top: 36, bottom: 48 },
+    xAxis: axis(x),
+    yAxis: { ...axis(y), nameGap: 52 },
+    series: [
+      {
+        id: "dominated",
+        name: "dominated",
+        type: "scatter",
+        data: points.dominated,
+        symbolSize: 7,
+        itemStyle: { color: COLORS.completed, opacity: 0.25 },
+      },
+      {
+        id: "infeasible",
+        name: "infeasible",
+        type: "scatter",
+        data: points.infeasible,
+        symbol: CROSS,
+        symbolSize: 8,
+        itemStyle: { color: "transparent", borderColor: COLORS.failed, borderWidth: 1.5, opacity: 0.7 },
+      },
+      {
+        id: "front-line",
+        name: "Pareto front",
+        type: "line",
+        data: line.map((p) => p.value),
+        showSymbol: false,
+        z: 2,
+        lineStyle: { color: COLORS.best, width: 1.5 },
+        itemStyle: { color: COLORS.best },
+        tooltip: { show: false },
+      },
+      {
+        id: "front",
+        name: "Pareto front",
+        type: "scatter",
+        data: points.front,
+        symbolSize: 10,
+        z: 3,
+        itemStyle: { color: COLORS.best, borderColor: "#fff", borderWidth: 1 },
+      },
+    ],
+  };
+  const counts = Object.fromEntries(Object.entries(points).map(([k, v]) => [k, v.length]));
+  const empty = rows.length ? null : "No completed trial with values yet.";
+  return { option, empty, counts };
+}

@@ -30,6 +30,7 @@ const $ = (id) => document.getElementById(id);
 const page = {
   study: null,
   history: { trials: [], total: 0 }, // /history: finished trials, a chosen subset of big studies
+  pareto: null, // /pareto, for studies of several objectives
   curves: { trials: [], total: 0 }, // /curves: trials with intermediate values, likewise
   running: { trials: [], total: 0 }, // the oldest running trials, fresh at every poll
   finishedKey: null, // what history and curves were fetched for
@@ -84,6 +85,43 @@ function drawHistory() {
     "finished trials",
     "every change of the best so far, the best trials and an even sample of the rest",
   );
+}
+
+// -- Pareto front (studies of several objectives) ---------------------------------------
+/** Fill the objective selects once: x the first objective, y the second. */
+function setUpPareto(study) {
+  const names = charts.objectiveNames(study);
+  $("pareto-panel").hidden = names.length < 2;
+  if (names.length < 2) return;
+  for (const [id, chosen] of [["pareto-x", names[0]], ["pareto-y", names[1]]]) {
+    fill($(id), names.map((n) => el("option", { value: n, selected: n === chosen }, n)));
+    $(`${id}-box`).hidden = names.length === 2; // two objectives: nothing to choose
+    $(id).addEventListener("change", drawPareto);
+  }
+}
+
+function drawPareto() {
+  if (!page.pareto) return;
+  const axes = { x: $("pareto-x").value, y: $("pareto-y").value };
+  const { option, empty, counts } = charts.paretoOption(
+    page.study,
+    page.history.trials,
+    page.pareto,
+    axes,
+  );
+  draw($("chart-pareto"), { option, empty });
+  const p = page.pareto;
+  const hv = p.hypervolume == null ? "" : `; hypervolume ${num(p.hypervolume)} up to (${p.reference_point.map(num).join(", ")})`;
+  const projected = charts.objectiveNames(page.study).length > 2 ? " (the front of every objective, seen on two)" : "";
+  $("pareto-shown").textContent =
+    `${count(p.trials.length)} on the front of ${count(p.n_candidates)} feasible completed trials${projected}` +
+    `${hv}; ${count(counts.infeasible)} infeasible shown.`;
+}
+
+/** The front, asked for beside /history (it is drawn over history's trials). */
+async function loadParetoData() {
+  if (charts.objectiveNames(page.study).length < 2) return;
+  page.pareto = await api.pareto(studyId);
 }
 
 /** /curves' subset, its running trials replaced by their fresh copies from the running
@@ -350,8 +388,10 @@ async function loadImportance(study) {
 const table = trialsTable({ studyId, onOpen: openTrial });
 
 async function loadHistory(asked = api.history(studyId)) {
-  page.history = await asked;
+  const [history] = await Promise.all([asked, loadParetoData()]);
+  page.history = history;
   markOnce("history-fetched");
+  drawPareto();
   drawHistory();
   markOnce("history-drawn");
   drawCompleted();
@@ -377,7 +417,10 @@ async function refresh() {
   early.forEach((p) => p.catch(() => {})); // awaited below, or dropped if the study fails
   const study = await api.study(studyId);
   page.study = study;
-  if (first) renderDefinition(study);
+  if (first) {
+    renderDefinition(study);
+    setUpPareto(study);
+  }
   renderHeader(study);
   const { running, ...finished } = study.trial_counts;
   const finishedKey = JSON.stringify([finished, study.best_trial?.id]);

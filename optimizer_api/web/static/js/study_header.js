@@ -24,9 +24,20 @@ export function renderHeader(study) {
     ),
   );
   const best = study.best_trial;
+  const several = (study.objectives || []).length >= 2;
+  if (several) {
+    fill(
+      $("best"),
+      el("h3", {}, `${study.objectives.length} objectives`),
+      el("p", { class: "params-inline" }, study.objectives.map((o) => el("span", {}, el("code", {}, o.name), ` ${o.direction}`))),
+      el("p", { class: "muted" }, "No one best trial: see the Pareto front below."),
+    );
+    return;
+  }
+  const feasible = study.constraints?.length ? "feasible " : "";
   fill(
     $("best"),
-    el("h3", {}, `Best value (${study.direction})`),
+    el("h3", {}, `Best ${feasible}value (${study.direction})`),
     best
       ? [
           el(
@@ -60,8 +71,11 @@ export function renderDefinition(study) {
   const algorithm = study.algorithm || {};
   const rule = study.early_stopping;
   const { rule: ruleName, ...ruleOptions } = rule || {};
+  const objectives = (study.objectives || []).map((o) => `${o.name} (${o.direction})`);
+  const constraints = (study.constraints || []).map((c) => `${c.name} ${c.op} ${param(c.bound)}`);
   const rows = [
-    ["Direction", study.direction],
+    objectives.length ? ["Objectives", objectives.join(", ")] : ["Direction", study.direction],
+    ...(constraints.length ? [["Constraints", constraints.join(", ")]] : []),
     ["Algorithm", [algorithm.name, options(algorithm.options)].filter(Boolean).join(": ")],
     ["Early stopping", rule ? [ruleName, options(ruleOptions)].filter(Boolean).join(": ") : "none"],
     ["Max trials", study.max_trials ?? "no limit"],

@@ -33,7 +33,7 @@ export function trialsTable({ studyId, onOpen }) {
     return [
       { key: "number", label: "#", num: true, get: (t) => t.number },
       { key: "state", label: "State", get: (t) => t.state, show: (t) => badge(t.state) },
-      { key: "value", label: "Value", num: true, get: (t) => t.value, show: (t) => num(t.value) },
+      ...outcomeColumns(study),
       ...params,
       { key: "steps", label: "Steps", num: true, get: (t) => t.intermediate_values.length },
       {
@@ -51,6 +51,39 @@ export function trialsTable({ studyId, onOpen }) {
       },
       { key: "worker", label: "Worker", get: (t) => t.worker_id, show: (t) => t.worker_id || "–" },
     ];
+  }
+
+  /** Value, or one column per objective (the first keeps the key "value": the API sorts
+   * by it), and per constraint with whether the trial is feasible. */
+  function outcomeColumns(study) {
+    const objectives = study.objectives || [];
+    const cols = objectives.length
+      ? objectives.map((o, i) => ({
+          key: i === 0 ? "value" : `objective:${o.name}`,
+          label: `${o.name} ${o.direction === "maximize" ? "↑" : "↓"}`,
+          num: true,
+          get: (t) => t.values?.[o.name] ?? (i === 0 ? t.value : null),
+          show: (t) => num(t.values?.[o.name] ?? (i === 0 ? t.value : null)),
+        }))
+      : [{ key: "value", label: "Value", num: true, get: (t) => t.value, show: (t) => num(t.value) }];
+    for (const c of study.constraints || []) {
+      cols.push({
+        key: `constraint:${c.name}`,
+        label: `${c.name} ${c.op} ${param(c.bound)}`,
+        num: true,
+        get: (t) => t.constraints?.[c.name],
+        show: (t) => num(t.constraints?.[c.name]),
+      });
+    }
+    if ((study.constraints || []).length) {
+      cols.push({
+        key: "feasible",
+        label: "Feasible",
+        get: (t) => t.feasible,
+        show: (t) => (t.feasible == null ? "–" : t.feasible ? "yes" : el("span", { class: "infeasible" }, "no")),
+      });
+    }
+    return cols;
   }
 
   /** What the API is asked for: the state and the parameter ranges. */

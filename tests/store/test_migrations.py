@@ -162,3 +162,37 @@ def test_the_migrate_command_upgrades_an_old_file_once(tmp_path):
     engine = create_engine(url)
     assert "api_tokens" in inspect(engine).get_table_names()
     engine.dispose()
+
+
+def test_0005_goes_down_and_up_again_keeping_the_counting_triggers(store, db_url):
+    """0005 adds the objective and constraint columns in place: going down drops them
+    without rebuilding `trials` (which would lose 0004's counting triggers)."""
+    from alembic import command
+    from alembic.config import Config
+
+    migrate.upgrade(store)
+    svc = Service(store, clock=lambda: 10.0)
+    me = Owner("me")
+    sid = svc.create_study(me, {"name": "mo", "space": SPACE, "objectives": [
+        {"name": "a"}, {"name": "b", "direction": "maximize"}]}).view.study.id
+    trial = svc.suggest(me, sid).trials[0]
+    svc.observe(me, sid, Final(trial.id, values={"a": 0.1, "b": 0.9}))
+    config = Config()
+    config.set_main_option("script_location", str(migrate.SCRIPTS))
+    with store.schema_write() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0004")
+    with store.read() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("trials")}
+    assert not {"objective_values", "constraint_values", "feasible"} & columns
+    assert "value" in columns
+    with store.write() as conn:  # a trial written by the release before 0005 is counted
+        conn.execute(text("INSERT INTO trials (study_id, number, state, params, external, "
+                          "created_at) VALUES (:s, 5, 'failed', '{}', false, 1.0)"), {"s": sid})
+        counts = dict(conn.execute(text(
+            "SELECT state, n FROM trial_counts WHERE study_id = :s"), {"s": sid}).all())
+    assert counts["completed"] == 1 and counts["failed"] == 1
+    assert migrate.upgrade(store) == ("0004", migrate.head())
+    assert _schema_drift(db_url) == []
+    assert svc.trial(me, sid, trial.id).values is None  # the values went with the columns
+    assert svc.trial(me, sid, trial.id).value == 0.1  # `value` kept the first objective

@@ -27,7 +27,7 @@ def _(result: Created) -> tuple[int, Any]:
 @answer.register
 def _(result: Suggested) -> tuple[int, Any]:
     return 200, {
-        "trials": [trial_json(t) for t in result.trials],
+        "trials": [trial_json(t, result.study) for t in result.trials],
         "study_status": result.status,
         "status_reason": result.status_reason,
     }

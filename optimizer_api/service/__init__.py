@@ -46,6 +46,7 @@ class Suggested:
     trials: list[Trial]
     status: str
     status_reason: str | None
+    study: Study | None = None  # what the trials' values and constraints are
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,7 @@ class Service:
             counts.add_running(len(new))
             trials += new
         state, reason = status(conn, study, space, counts, now)
-        return Suggested(trials, state, reason)
+        return Suggested(trials, state, reason, study)
 
     # -- observe ---------------------------------------------------------------------
     def observe(

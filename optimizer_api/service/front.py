@@ -59,7 +59,7 @@ def pareto_front(
     if not rows:
         given = None if ref is None else [float(r) for r in ref]
         return Front(study, [], 0, None, given, ref is not None)
-    Y = sign * np.array([_values(value, text) for _, value, text in rows])  # (n, k)
+    Y = sign * _values(rows)  # (n, k)
     point = sign * np.asarray(ref, dtype=float) if ref is not None else pareto.reference_point(Y)
     mask = pareto.non_dominated(Y)
     chosen = [rows[i][0] for i in np.flatnonzero(mask)]
@@ -69,6 +69,8 @@ def pareto_front(
     )
 
 
-def _values(value: float, text: str | None) -> list[float]:
-    """A trial's objective values: the stored array, or its value for one objective."""
-    return [value] if text is None else json.loads(text)
+def _values(rows: Sequence[tuple[int, float, str | None]]) -> np.ndarray:
+    """The trials' objective values (n, k): each stored array, or [value] for one
+    objective. Parsed as one JSON document: a json.loads per row was most of the time."""
+    texts = (json.dumps([value]) if text is None else text for _, value, text in rows)
+    return np.array(json.loads(f"[{','.join(texts)}]"), dtype=float)

@@ -175,16 +175,16 @@ def completed(conn: Connection, study_id: int) -> list[Trial]:
 
 def front_candidates(
     conn: Connection, study_id: int, feasible_only: bool
-) -> list[tuple[int, float, str | None]]:
+) -> list:
     """(id, value, objective values as JSON) of the completed trials (those whose
     constraints hold, if `feasible_only`), by number: what a Pareto front is chosen from."""
     where = [trials.c.study_id == study_id, trials.c.state == TrialState.COMPLETED.value]
     if feasible_only:
         where.append(trials.c.feasible.is_(True))
-    return [tuple(r) for r in conn.execute(
+    return conn.execute(
         select(trials.c.id, trials.c.value, trials.c.objective_values)
         .where(*where).order_by(trials.c.number)
-    )]
+    ).all()
 
 
 def trials_by_id(conn: Connection, ids: Iterable[int], now: float, curves: bool) -> list[Trial]:

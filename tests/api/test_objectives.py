@@ -53,6 +53,7 @@ def test_trials_show_their_values_constraints_and_feasibility(http, study):
     assert done["values"] == {"loss": 0.2, "acc": 0.9} and done["value"] == 0.2
     assert done["constraints"] == {"mem": 5.0} and done["feasible"] is False
     running = post(http, f"/v1/studies/{study}/suggest", {}).json["trials"][0]
+    assert (running["values"], running["constraints"], running["feasible"]) == (None,) * 3
     listed = get(http, f"/v1/studies/{study}/trials").json["trials"]
     assert listed[0]["values"] == done["values"] and listed[0]["feasible"] is False
     assert get(http, f"/v1/studies/{study}/trials/{running['id']}").json["feasible"] is None

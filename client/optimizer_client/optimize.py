@@ -183,7 +183,8 @@ def optimize(
     workers, names, shared = _make_workers(study, objective, n_trials, n_workers, processes)
     events, stop = shared["events"], shared["stop"]
     total = n_trials if n_trials is not None else study.data.get("max_trials")
-    progress = Progress(total, study.direction, show_progress)
+    several = len(study.objectives) > 1  # no one best value to show
+    progress = Progress(total, None if several else study.direction, show_progress)
     run = _Run(study, workers, names, events, stop, progress)
     for worker in workers:
         worker.start()

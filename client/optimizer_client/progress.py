@@ -16,19 +16,22 @@ class Progress:
 
     Args:
         total: how many trials the run expects, or None when unknown.
-        direction: minimize or maximize, to know which value is best.
+        direction: minimize or maximize, to know which value is best; None for a study
+            of several objectives (no one best value: none is shown).
         show: None draws a bar only when `stream` is a terminal; True also prints a
             line per tenth of the run elsewhere (a log file, CI); False draws nothing.
         stream: where to draw, stderr by default.
     """
 
     def __init__(
-        self, total: int | None, direction: str, show: bool | None, stream: TextIO | None = None
+        self, total: int | None, direction: str | None, show: bool | None,
+        stream: TextIO | None = None,
     ) -> None:
         self.stream = stream or sys.stderr
         tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.mode = None if show is False else "bar" if tty else "lines" if show else None
         self.total, self.maximize = total, direction == "maximize"
+        self.track_best = direction is not None
         self.counts: dict[str, int] = {}
         self.best: float | None = None
         self.start = time.monotonic()
@@ -42,7 +45,7 @@ class Progress:
     def add(self, state: str, value: float | None) -> None:
         """Count one finished trial; a completed one may be the new best."""
         self.counts[state] = self.counts.get(state, 0) + 1
-        if state != "completed" or value is None:
+        if state != "completed" or value is None or not self.track_best:
             return
         if self.best is None or (value > self.best if self.maximize else value < self.best):
             self.best = value
@@ -71,6 +74,8 @@ class Progress:
             head = f"{done} trials"
         states = "  ".join(f"{s} {n}" for s, n in sorted(self.counts.items()))
         best = f"best {self.best:.6g}" if self.best is not None else "best -"
+        if not self.track_best:
+            best = ""
         elapsed = int(time.monotonic() - self.start)
         clock = f"{elapsed // 60}:{elapsed % 60:02d}"
         return "  ".join(p for p in (head, states, f"running {running}", best, clock) if p)

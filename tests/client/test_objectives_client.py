@@ -74,3 +74,14 @@ def test_complete_with_values_and_constraints_and_a_missing_one(client: Client,
     trial.complete((0.1, 0.2), constraints={"cost": 0.5})
     assert trial.state == "completed" and trial.feasible is True
     assert study.pareto().trials[0].id == trial.id
+
+
+def test_the_progress_of_several_objectives_shows_no_best_value() -> None:
+    import io
+
+    from optimizer_client.progress import Progress
+
+    for direction, shown in ((None, False), ("minimize", True)):
+        progress = Progress(4, direction, True, stream=io.StringIO())
+        progress.add("completed", 0.25)
+        assert ("best 0.25" in progress.line(0)) is shown

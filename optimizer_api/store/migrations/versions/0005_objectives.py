@@ -12,9 +12,10 @@ trial as one walk down an index, like `ix_trials_study_state_value` does for the
 
 Adding nullable columns rewrites nothing on either store (SQLite appends them to the
 schema; PostgreSQL 11+ records a null default in the catalog), and the trial_counts
-triggers of 0004 fire on inserts, deletes and changes of `state` only: untouched. Old
-code keeps running on the new schema (it neither reads nor writes the new columns), so
-the schema version that old releases check is left as it is.
+triggers of 0004 fire on inserts, deletes and changes of `state` only: untouched.
+Releases with migrations refuse a revision they do not know (migrate.check), so no
+replica of an older release serves studies whose definitions it cannot read; releases
+before migrations already refuse a schema version above 1, so it is left as it is.
 """
 
 import sqlalchemy as sa

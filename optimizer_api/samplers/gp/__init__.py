@@ -5,7 +5,8 @@ fit and posterior), warp (the output transform), fitstate (warm starts from the 
 fit, the fit subset), acquisition (log-EI, UCB), optimize (acquisition maximization),
 history (trials as observations and pending points), sampler (the glue). Several
 objectives or constraints: columns (one GP per objective and constraint), ehvi (box
-decomposition, log EHVI), scalarize (ParEGO), feasibility (log PoF), multi (their glue).
+decomposition, log EHVI), scalarize (ParEGO), feasibility (log PoF), observations (the
+trials as their columns), multi (their glue).
 """
 
 from .sampler import GPSampler

@@ -7,7 +7,7 @@ HOST ?=
 PORT ?=
 export OPTIMIZER_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: serve test lint bench bench-throughput demo vendor clean lock
+.PHONY: serve test lint bench bench-throughput bench-mo demo vendor clean lock
 
 # Each stamp records which extras are installed; it is redone when pyproject.toml changes.
 $(VENV)/.stamp-base: pyproject.toml
@@ -45,6 +45,11 @@ bench: $(VENV)/.stamp-bench
 
 bench-throughput: $(VENV)/.stamp-bench
 	$(BIN)/python benchmarks/throughput.py
+
+# Several objectives and constraints against Optuna's GPSampler, NSGA-II and TPE
+# (resumable: finished runs are kept in benchmarks/results/mo_quality.jsonl).
+bench-mo: $(VENV)/.stamp-bench
+	nice -n 10 $(BIN)/python benchmarks/mo_quality.py
 
 # The MLP example (4 worker processes, Bayesian search, median early stopping) against
 # a service started on a temporary SQLite file, stopped at the end.

@@ -22,7 +22,7 @@ from ...domain import Direction
 from ...space import Space
 from ..base import Proposal, SamplerContext, Suggestion, Unbounded
 from ..random import check_options
-from . import acquisition, model
+from . import acquisition, model, multi
 from .encoding import Encoding
 from .fitstate import STATE_VERSION, fit_subset, starts
 from .history import History, load_history
@@ -83,7 +83,8 @@ class GPSampler(Unbounded):
     def suggest(self, ctx: SamplerContext) -> Proposal:
         opts = self.validate_options(ctx.options, ctx.space)
         enc = Encoding(ctx.space)
-        hist = load_history(ctx.trials, enc, ctx.direction)
+        several = multi.applies(ctx)  # several objectives or constraints: multi.py
+        hist = multi.load(ctx, enc) if several else load_history(ctx.trials, enc, ctx.direction)
         rng = ctx.rng(ctx.numbers[0] if ctx.numbers else 0)
         n_model = sum(
             1
@@ -95,7 +96,8 @@ class GPSampler(Unbounded):
             out.append(self._initial(ctx, enc, hist, number))
         state = dict(ctx.state) if ctx.state else None
         if n_model:
-            sugg, state = _ModelRound(ctx, enc, hist, opts, rng).run(n_model)
+            round_ = multi.MultiRound if several else _ModelRound
+            sugg, state = round_(ctx, enc, hist, opts, rng).run(n_model)
             out.extend(sugg)
         return Proposal(out, state)
 

@@ -1,0 +1,84 @@
+"""One GP per observed column (an objective or a constraint), fitted the way the
+single-objective sampler fits its one: warped values, MAP kernel on a stable subset,
+warm-started from the previous call's fit, and pending points believed at their mean."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import model
+from .encoding import Encoding
+from .fitstate import fit_subset, starts
+from .warp import Warp
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A fitted GP over one column's observations (X, raw values v, minimized)."""
+
+    X: np.ndarray  # (n, d)
+    y: np.ndarray  # (n,) on the model scale: warp.forward(v)
+    warp: Warp
+    theta: np.ndarray
+    cat: np.ndarray
+
+    @classmethod
+    def fit(cls, X, v, enc: Encoding, state, fixed: bool, seed: int, rng) -> Column:
+        warp = Warp.fit(v, power=True)
+        y = warp.forward(v)
+        idx = fit_subset(seed, len(X))
+        with np.errstate(all="ignore"):
+            theta = model.fit(X[idx], y[idx], enc.cat, starts(state, enc, fixed, rng), fixed)
+        return cls(X, y, warp, theta, enc.cat)
+
+    def posterior(self, X_pending: np.ndarray) -> tuple[model.Posterior, np.ndarray]:
+        """The posterior given observations and pending rows believed at their predicted
+        mean (kriging believer), and those believed values (p,)."""
+        post = build(self.X, self.y, self.cat, self.theta)
+        if len(X_pending) == 0:
+            return post, np.empty(0)
+        believed, _ = post.predict(X_pending)
+        X = np.vstack([self.X, X_pending])
+        y = np.concatenate([self.y, believed])
+        return build(X, y, self.cat, self.theta, n_noisy=len(self.y)), believed
+
+    def to_user(self, mean: float, std: float) -> tuple[float, float]:
+        """A model-scale mean and std as the predictive median and half the +-1 std band
+        in the column's own (minimized) units."""
+        w = self.warp
+        lo, mid, hi = w.inverse(np.array([mean - std, mean, mean + std]))
+        if not np.isfinite([lo, mid, hi]).all():  # outside the power transform's range
+            linear = w.s1 * w.s2
+            return float(w.m1 + w.s1 * (mean * w.s2 + w.m2)), float(linear * std)
+        return float(mid), float(hi - lo) / 2
+
+
+def build(X, y, cat, theta, n_noisy=None) -> model.Posterior:
+    """The posterior, with more jitter if K is numerically singular (as sampler.py)."""
+    for jitter in (0.0, 1e-6, 1e-4):
+        try:
+            return model.Posterior.build(X, y, cat, theta, jitter, n_noisy)
+        except np.linalg.LinAlgError:
+            log.warning("Cholesky failed with extra jitter %g; retrying with more", jitter)
+    return model.Posterior.build(X, y, cat, model.prior_mode(X.shape[1], False), 1e-3)
+
+
+def predict(posts: list[model.Posterior], X: np.ndarray, with_grad: bool):
+    """Means and stds of every posterior at X: (N, c) each; with their gradients
+    (N, c, d) each when with_grad, else None."""
+    if not with_grad:
+        pairs = [p.predict(X) for p in posts]
+        mu = np.column_stack([m for m, _ in pairs])
+        s = np.sqrt(np.column_stack([v for _, v in pairs]))
+        return mu, s, None, None
+    parts = [p.predict_grad(X) for p in posts]
+    mu = np.column_stack([m for m, _, _, _ in parts])
+    s = np.sqrt(np.column_stack([v for _, v, _, _ in parts]))
+    dmu = np.stack([dm for _, _, dm, _ in parts], axis=1)
+    ds = np.stack([dv for _, _, _, dv in parts], axis=1) / (2.0 * s[:, :, None])
+    return mu, s, dmu, ds

@@ -1,0 +1,236 @@
+"""The `bayesian` algorithm for several objectives, constraints, or both.
+
+What the trials mean to it (as to the single-objective round, column by column):
+- a finished trial with every objective value is an observation of each objective;
+  each of its finite constraint values is an observation of that constraint;
+- running trials are pending: every column's GP believes them at its predicted mean,
+  and a pending point believed feasible joins the front (or the incumbent), so the
+  next worker looks elsewhere.
+
+The acquisition, maximized like the single-objective one (log scale throughout):
+- 1 objective: log EI below the best feasible value;
+- 2-3 objectives: log EHVI over the feasible front (ehvi.py);
+- 4 or more: log EI of a random augmented Chebyshev scalarization, on its own GP
+  (ParEGO; scalarize.py), new weights for each suggestion;
+- plus, with constraints, the log probability that all hold (feasibility.py); before
+  any observation is feasible, that log probability alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+import numpy as np
+
+from ...analysis.pareto import non_dominated, reference_point
+from ...domain import ConstraintOp
+from ..base import SamplerContext, Suggestion
+from . import acquisition, ehvi, scalarize
+from .columns import Column, predict
+from .encoding import Encoding
+from .feasibility import log_pof
+from .fitstate import STATE_VERSION
+from .observations import Observations, load, signs
+from .optimize import maximize
+
+log = logging.getLogger(__name__)
+
+EHVI_MAX_OBJECTIVES = 3
+
+__all__ = ["MultiRound", "applies", "load"]  # load: the history this round reads
+
+
+def applies(ctx: SamplerContext) -> bool:
+    """Whether a study needs this round rather than the single-objective one."""
+    return len(ctx.objectives) > 1 or bool(ctx.constraints)
+
+
+class MultiRound:
+    """One call's model-based suggestions: fit every column once, then pick, believe,
+    repeat."""
+
+    def __init__(self, ctx: SamplerContext, enc: Encoding, hist: Observations, opts, rng):
+        self.ctx, self.enc, self.hist, self.opts, self.rng = ctx, enc, hist, opts, rng
+        self.signs = signs(ctx)
+        self.names = [o.name for o in ctx.objectives] or ["value"]
+
+    def run(self, count: int) -> tuple[list[Suggestion], dict[str, Any]]:
+        objectives, constraints = self._fit()
+        state = {
+            "version": STATE_VERSION,
+            "names": list(self.enc.space.names),
+            "deterministic": self.opts["deterministic"],
+            "theta": objectives[0].theta.tolist(),
+            "columns": [None if c is None else c.theta.tolist() for c in objectives + constraints],
+        }
+        out = []
+        X_pending = self.hist.X_pending
+        for _ in range(count):
+            try:
+                row, info = self._pick(objectives, constraints, X_pending)
+            except (np.linalg.LinAlgError, ValueError, FloatingPointError) as exc:
+                log.warning("GP suggestion failed (%s); falling back to a random point", exc)
+                row = self.hist.first_free(self.enc.sobol(64, self.rng), self.enc)
+                info = {"source": "fallback", "reason": str(exc)[:200]}
+            self.hist.take(row, self.enc)
+            X_pending = np.vstack([X_pending, row[None, :]])
+            out.append(Suggestion(self.enc.decode(row), info))
+        return out, state
+
+    def _fit(self) -> tuple[list[Column], list[Column | None]]:
+        """One GP per objective (on the rows with every objective) and per constraint
+        (on the rows that report it; None when none does)."""
+        h, fixed = self.hist, self.opts["deterministic"]
+        full = h.full
+        out: list[Column | None] = []
+        for j in range(h.V.shape[1]):
+            rows = full if j < h.k else np.isfinite(h.V[:, j])
+            if not rows.any():
+                out.append(None)
+                continue
+            out.append(
+                Column.fit(h.R[rows], h.V[rows, j], self.enc, self._state(j), fixed,
+                           self.ctx.seed, self.rng)
+            )
+        return out[: h.k], out[h.k :]  # type: ignore[return-value]
+
+    def _state(self, j: int):
+        """The stored fit of column j, in the form fitstate.starts reads."""
+        state = self.ctx.state
+        cols = state.get("columns") if isinstance(state, dict) else None
+        if not isinstance(cols, list) or len(cols) != self.hist.V.shape[1] or cols[j] is None:
+            return None
+        return {**state, "theta": cols[j]}
+
+    def _pick(self, objectives, constraints, X_pending):
+        h = self.hist
+        obj_posts = [c.posterior(X_pending) for c in objectives]
+        live = [(i, c) for i, c in enumerate(constraints) if c is not None]
+        con_posts = [c.posterior(X_pending) for _, c in live]
+        t = np.array([c.warp.forward(np.array([h.bounds[i]]))[0] for i, c in live])
+        Y = np.column_stack([c.y for c in objectives])  # (n_full, k), model scale
+        feasible = self._feasible_rows()
+        believed_ok = np.ones(len(X_pending), dtype=bool)
+        for (_, b), ti in zip(con_posts, t, strict=True):
+            believed_ok &= b <= ti
+        Y_pend = np.column_stack([b for _, b in obj_posts]).reshape(len(X_pending), h.k)
+        front = np.vstack([Y[feasible], Y_pend[believed_ok]])
+        posts = [p for p, _ in obj_posts]
+        kind, objective = self._objective(front, Y, posts, X_pending, feasible)
+        c_posts = [p for p, _ in con_posts]
+
+        def acq(X, with_grad):
+            value, grad = (np.zeros(len(X)), np.zeros(X.shape)) if objective is None else \
+                objective(X, with_grad)
+            if c_posts:
+                mu, s, dmu, ds = predict(c_posts, X, with_grad)
+                v, g = log_pof(mu, s, t, dmu, ds)
+                value = value + v
+                grad = None if g is None else grad + g
+            return value, grad
+
+        n_cand = 2048 if len(h.R) <= 100 else 1024 if len(h.R) <= 400 else 512
+        X_best = self._best_rows(Y, feasible)
+        with np.errstate(all="ignore"):
+            C, _ = maximize(acq, self.enc, self.rng, X_best, n_cand)
+        row = h.first_apart(C, self.enc, X_pending)
+        with np.errstate(all="ignore"):
+            value = float(acq(row[None, :], False)[0][0])
+        if c_posts:
+            kind = "log_pof" if objective is None else kind + "+log_pof"
+        return row, self._explain(row, objectives, posts, live, c_posts, t, kind, value)
+
+    def _feasible_rows(self) -> np.ndarray:
+        """(n_full,) which objective observations satisfy every constraint."""
+        h = self.hist
+        C = h.V[h.full, h.k :]
+        return np.all(C <= h.bounds, axis=1)  # NaN (not reported) is not feasible
+
+    def _objective(self, front, Y, posts, X_pending, feasible):
+        """(name, acq(X, with_grad)) of the objectives' part; (name, None) when nothing
+        is feasible yet and only feasibility counts."""
+        if len(front) == 0:
+            return "log_pof", None
+        k = self.hist.k
+        if k == 1:
+            f_best = float(front[:, 0].min())
+            post = posts[0]
+
+            def log_ei(X, with_grad):
+                mu, s, dmu, ds = predict([post], X, with_grad)
+                dvar = None if ds is None else 2.0 * s[:, 0, None] * ds[:, 0]
+                return acquisition.log_ei(
+                    mu[:, 0], s[:, 0] ** 2, f_best, None if dmu is None else dmu[:, 0], dvar
+                )
+
+            return "log_ei", log_ei
+        if k <= EHVI_MAX_OBJECTIVES:
+            lower, upper = ehvi.boxes(front, reference_point(Y))
+
+            def log_ehvi(X, with_grad):
+                mu, s, dmu, ds = predict(posts, X, with_grad)
+                return ehvi.log_ehvi(mu, s, lower, upper, dmu, ds)
+
+            return "log_ehvi", log_ehvi
+        return "parego_log_ei", self._parego(Y, X_pending, feasible)
+
+    def _parego(self, Y, X_pending, feasible):
+        """log EI of a random scalarization, on a GP fitted to its observed values."""
+        w = scalarize.random_weights(self.hist.k, self.rng)
+        s = scalarize.augmented_chebyshev(Y, w)
+        col = Column.fit(self.hist.X, s, self.enc, None, self.opts["deterministic"],
+                         self.ctx.seed, self.rng)
+        post, believed = col.posterior(X_pending)
+        f_best = float(np.min(np.r_[col.y[feasible], believed]))
+
+        def log_ei(X, with_grad):
+            if with_grad:
+                mean, var, dm, dv = post.predict_grad(X)
+            else:
+                (mean, var), dm, dv = post.predict(X), None, None
+            return acquisition.log_ei(mean, var, f_best, dm, dv)
+
+        return log_ei
+
+    def _best_rows(self, Y, feasible) -> np.ndarray:
+        """Up to 5 rows to search around: feasible Pareto rows, else the least violating."""
+        h = self.hist
+        if feasible.any():
+            idx = np.flatnonzero(feasible)
+            idx = idx[non_dominated(Y[idx])]
+            return h.X[self.rng.permutation(idx)[:5]]
+        C = h.V[:, h.k :]
+        violation = np.nansum(np.maximum(C - h.bounds, 0.0), axis=1)
+        violation[~np.isfinite(C).all(axis=1)] = np.inf
+        return h.R[np.argsort(violation, kind="stable")[:5]]
+
+    def _explain(self, row, objectives, posts, live, c_posts, t, kind, value) -> dict[str, Any]:
+        """Each objective's predicted mean and std in the user's units, each constraint's
+        too with the probability it holds, and the probability that all do."""
+        x = row[None, :]
+        objs = []
+        for name, sign, col, post in zip(self.names, self.signs, objectives, posts, strict=True):
+            mean, var = post.predict(x)
+            m, sd = col.to_user(float(mean[0]), float(np.sqrt(var[0])))
+            objs.append({"name": name, "predicted_mean": float(sign * m), "predicted_std": sd})
+        info: dict[str, Any] = {"source": "model", "objectives": objs}
+        if len(objs) == 1:
+            info["predicted_mean"] = objs[0]["predicted_mean"]
+            info["predicted_std"] = objs[0]["predicted_std"]
+        if self.ctx.constraints:
+            cons, log_p = [], 0.0
+            for (i, col), post, ti in zip(live, c_posts, t, strict=True):
+                mean, var = post.predict(x)
+                lp = float(log_pof(mean[:, None], np.sqrt(var)[:, None], [ti])[0][0])
+                c = self.ctx.constraints[i]
+                m, sd = col.to_user(float(mean[0]), float(np.sqrt(var[0])))
+                sign = 1.0 if c.op is ConstraintOp.AT_MOST else -1.0
+                cons.append({"name": c.name, "predicted_mean": float(sign * m), "predicted_std": sd,
+                             "probability": math.exp(lp)})
+                log_p += lp
+            info["constraints"] = cons
+            info["probability_of_feasibility"] = math.exp(log_p)
+        info["acquisition"] = {"name": kind, "value": value}
+        return info

@@ -1,0 +1,134 @@
+"""The `bayesian` sampler with several objectives and with constraints, as the service
+calls it."""
+
+import numpy as np
+import pytest
+
+from optimizer_api.domain import Constraint, ConstraintOp, Direction, Objective, Trial, TrialState
+from optimizer_api.samplers.base import SamplerContext
+from optimizer_api.samplers.gp import GPSampler
+from optimizer_api.space import Space
+
+SPACE = Space.from_dict({f"x{i}": {"type": "float", "low": 0, "high": 1} for i in range(4)})
+LINE = Space.from_dict({"x": {"type": "float", "low": 0, "high": 1}})
+MIN, MAX = Direction.MINIMIZE, Direction.MAXIMIZE
+
+
+def dtlz2(p, k):
+    """DTLZ2 with k objectives over SPACE."""
+    x = np.array([p[f"x{i}"] for i in range(len(p))])
+    r = 1 + np.sum((x[k - 1:] - 0.5) ** 2)
+    angles = x[: k - 1] * np.pi / 2
+    out = []
+    for j in range(k):
+        v = r * np.prod(np.cos(angles[: k - 1 - j]))
+        out.append(v * (np.sin(angles[k - 1 - j]) if j else 1.0))
+    return tuple(float(v) for v in out)
+
+
+def context(space, trials, numbers, objectives=(), constraints=(), seed=3):
+    sampler = GPSampler()
+    opts = sampler.validate_options({}, space)
+    return SamplerContext(
+        space, MIN, seed, list(numbers), opts, tuple(trials), None,
+        objectives=tuple(objectives), constraints=tuple(constraints),
+    )
+
+
+def trial(i, params, values=None, value=None, cons=None, state=TrialState.COMPLETED):
+    if values is not None:
+        value = values[0]
+    return Trial(i, i, state, params, value, values=values, constraint_values=cons)
+
+
+@pytest.mark.parametrize("k", [2, 3, 4])
+@pytest.mark.parametrize("constrained", [False, True])
+def test_distinct_valid_points_for_several_objectives_with_pending_trials(k, constrained):
+    rng = np.random.default_rng(k)
+    objectives = [Objective(f"f{j}", MIN) for j in range(k)]
+    constraints = [Constraint("x0", ConstraintOp.AT_LEAST, 0.2)] if constrained else []
+    trials = []
+    for i in range(16):
+        p = SPACE.decode(rng.random(4))
+        trials.append(trial(i, p, dtlz2(p, k), cons=(p["x0"],) if constrained else None))
+    trials += [trial(i, SPACE.decode(rng.random(4)), state=TrialState.RUNNING)
+               for i in range(16, 19)]
+    prop = GPSampler().suggest(context(SPACE, trials, [19, 20, 21], objectives, constraints))
+    params = [s.params for s in prop.suggestions]
+    assert len(params) == 3
+    for p in params:
+        assert SPACE.validate_params(p) == p
+    keys = {tuple(sorted(p.items())) for p in params + [t.params for t in trials]}
+    assert len(keys) == len(params) + len(trials)
+    for s in prop.suggestions:
+        info = s.info
+        assert info["source"] == "model", info
+        assert [o["name"] for o in info["objectives"]] == [f"f{j}" for j in range(k)]
+        assert all(np.isfinite(o["predicted_mean"]) and o["predicted_std"] >= 0
+                   for o in info["objectives"])
+        assert info["acquisition"]["name"].startswith("log_ehvi" if k <= 3 else "parego_log_ei")
+        assert np.isfinite(info["acquisition"]["value"])
+        if constrained:
+            assert 0 <= info["probability_of_feasibility"] <= 1
+            assert info["constraints"][0]["name"] == "x0"
+            assert s.params["x0"] > 0.1  # every observation says x0 >= 0.2 is the rule
+        else:
+            assert "probability_of_feasibility" not in info
+    assert len(prop.state["columns"]) == k + len(constraints)
+
+
+def test_a_maximized_objective_is_reported_in_its_own_sign():
+    rng = np.random.default_rng(0)
+    objectives = [Objective("loss", MIN), Objective("accuracy", MAX)]
+    trials = []
+    for i in range(15):
+        p = LINE.decode(rng.random(1))
+        trials.append(trial(i, p, (p["x"], 1.0 + p["x"])))  # conflicting: both grow with x
+    prop = GPSampler().suggest(context(LINE, trials, [15], objectives))
+    info = prop.suggestions[0].info
+    x = prop.suggestions[0].params["x"]
+    loss, acc = info["objectives"]
+    assert loss["predicted_mean"] == pytest.approx(x, abs=0.05)
+    assert acc["predicted_mean"] == pytest.approx(1.0 + x, abs=0.05)
+
+
+def observed_on_a_grid(xs, constrained=True):
+    """f(x) = x to minimize; c(x) = x >= 0.5 to hold: the optimum is x = 0.5."""
+    return [trial(i, {"x": float(x)}, value=float(x), cons=(float(x),) if constrained else None)
+            for i, x in enumerate(xs)]
+
+
+def test_constrained_ei_prefers_the_feasible_region():
+    xs = np.linspace(0.02, 0.98, 12)
+    cons = [Constraint("c", ConstraintOp.AT_LEAST, 0.5)]
+    constrained = GPSampler().suggest(context(LINE, observed_on_a_grid(xs), [12], (), cons))
+    free = GPSampler().suggest(context(LINE, observed_on_a_grid(xs, False), [12]))
+    x_c = constrained.suggestions[0].params["x"]
+    info = constrained.suggestions[0].info
+    assert 0.48 <= x_c <= 0.56, x_c  # at the feasible optimum, not below it
+    assert info["acquisition"]["name"] == "log_ei+log_pof"
+    assert info["probability_of_feasibility"] > 0.2
+    assert free.suggestions[0].params["x"] < 0.1  # without the constraint: toward 0
+
+
+def test_with_no_feasible_point_yet_it_moves_toward_feasibility():
+    xs = np.linspace(0.0, 0.4, 12)  # c(x) = x >= 0.7 holds nowhere observed
+    cons = [Constraint("c", ConstraintOp.AT_LEAST, 0.7)]
+    prop = GPSampler().suggest(context(LINE, observed_on_a_grid(xs), [12], (), cons))
+    info = prop.suggestions[0].info
+    assert info["acquisition"]["name"] == "log_pof"
+    assert prop.suggestions[0].params["x"] > 0.5
+    assert info["probability_of_feasibility"] > 0.2
+
+
+def test_constraint_values_missing_from_some_trials_are_tolerated():
+    rng = np.random.default_rng(1)
+    cons = [Constraint("c", ConstraintOp.AT_MOST, 0.5)]
+    trials = []
+    for i in range(14):
+        p = SPACE.decode(rng.random(4))
+        trials.append(trial(i, p, value=sum(p.values()), cons=(p["x1"],) if i % 3 else None))
+    trials.append(Trial(14, 14, TrialState.FAILED, SPACE.decode(rng.random(4))))
+    prop = GPSampler().suggest(context(SPACE, trials, [15, 16], (), cons))
+    assert [s.info["source"] for s in prop.suggestions] == ["model", "model"]
+    assert all(s.params["x1"] < 0.7 for s in prop.suggestions)

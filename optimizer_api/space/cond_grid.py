@@ -1,11 +1,13 @@
 """The grid of a conditional space: only valid combinations, numbered without gaps.
 
-Parameters are taken parents first (space.conditions.topological_order); an inactive
-one contributes nothing, an active one each of its grid values. The number of
-combinations below a position depends only on the values already chosen for the
-parents that later parameters name, so it is counted once per such prefix (memoized)
-and point i is found by walking down: the grid's numbering is a bijection from
-0 .. size-1 onto the valid combinations, the first parameter varying slowest.
+Parameters are taken parents first, each child right after its last parent
+(space.conditions.topological_order); an inactive one contributes nothing, an active
+one each of its grid values. The number of combinations below a position depends only
+on the values already chosen for the parents that later parameters name, so it is
+counted once per such prefix (memoized; taking children right after their parents
+keeps the prefixes short) and point i is found by walking down: the grid's numbering
+is a bijection from 0 .. size-1 onto the valid combinations, the first parameter in
+that order varying slowest.
 """
 
 from __future__ import annotations

@@ -61,19 +61,32 @@ def resolve_conditions(params: Sequence[Param]) -> tuple[list[Param], dict[str, 
 
 
 def topological_order(params: Sequence[Param]) -> list[int]:
-    """Indices of params with every parent before its children, otherwise as written."""
-    placed: set[str] = set()
+    """Indices of params with every parent before its children: each parameter as soon
+    as its last parent is placed, depth first (so a grid's count of the combinations
+    below a point depends on few parents at a time), otherwise as written.
+
+    Raises:
+        ValueError: the conditions form a cycle.
+    """
+    index = {p.name: i for i, p in enumerate(params)}
+    parents = [{index[q] for q, _ in p.when if q in index} for p in params]
+    children: list[list[int]] = [[] for _ in params]
+    for i, ps in enumerate(parents):
+        for q in sorted(ps):
+            children[q].append(i)
+    placed: set[int] = set()
     order: list[int] = []
-    left = list(range(len(params)))
-    while left:
-        for i in left:
-            if all(parent in placed for parent, _ in params[i].when):
-                order.append(i)
-                placed.add(params[i].name)
-                left.remove(i)
-                break
-        else:
-            raise ValueError("the conditions form a cycle")
+    stack = [i for i in reversed(range(len(params))) if not parents[i]]
+    while stack:
+        i = stack.pop()
+        if i in placed:
+            continue
+        placed.add(i)
+        order.append(i)
+        ready = [c for c in children[i] if c not in placed and parents[c] <= placed]
+        stack.extend(reversed(ready))
+    if len(order) != len(params):
+        raise ValueError("the conditions form a cycle")
     return order
 
 

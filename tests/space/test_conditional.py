@@ -185,3 +185,16 @@ def test_a_large_conditional_grid_is_counted_without_enumerating_it():
     assert space.grid_size(5) == 40 * 100 + 10
     assert space.grid_point(space.grid_size(5) - 1, 5) == {"c": 49}
     assert space.grid_point(150, 5) == {"c": 1, "x1": 50}
+
+
+def test_parents_listed_before_all_their_children_do_not_blow_up_the_grid():
+    # 12 parents of 10 choices, then a child of each: the grid counts branch by branch
+    definition = {f"p{i}": {"type": "categorical", "choices": list(range(10))} for i in range(12)}
+    for i in range(12):
+        definition[f"x{i}"] = {"type": "int", "low": 0, "high": 4, "when": {f"p{i}": [0]}}
+    space = Space.from_dict(definition)
+    assert space.grid_size(2) == (9 + 5) ** 12
+    last = space.grid_point(space.grid_size(2) - 1, 2)
+    assert last == {f"p{i}": 9 for i in range(12)}
+    assert space.grid_point(0, 2) == {**{f"p{i}": 0 for i in range(12)},
+                                      **{f"x{i}": 0 for i in range(12)}}

@@ -95,3 +95,31 @@ def test_external_results_must_carry_exactly_the_active_parameters(http):
     assert r.status_code == 200 and r.json["trial"]["params"] == ok
     r = http.post(obs, json={"params": {"optimizer": "none", "lr": 0.5}, "value": 2.0})
     assert r.status_code == 200 and r.json["trial"]["params"] == {"optimizer": "none", "lr": 0.5}
+
+
+def test_conditional_trials_on_both_stores_filter_and_export(db_url):
+    from urllib.parse import quote
+
+    from optimizer_api import create_app
+
+    app = create_app({"DATABASE_URL": db_url})
+    http = app.test_client()
+    try:
+        sid = http.post("/v1/studies", json={"name": "both", "space": NESTED, "seed": 2,
+                                             "algorithm": {"name": "random"}}).json["id"]
+        trials = http.post(f"/v1/studies/{sid}/suggest", json={"count": 30}).json["trials"]
+        for t in trials:
+            http.post(f"/v1/studies/{sid}/observe", json={"trial_id": t["id"], "value": 1.0})
+        stored = http.get(f"/v1/studies/{sid}/trials?limit=100").json["trials"]
+        assert {t["id"]: t["params"] for t in stored} == {t["id"]: t["params"] for t in trials}
+        # a filter on a conditional parameter keeps only trials where it is active
+        query = quote(json.dumps({"momentum": {"min": 0.0}}))
+        found = http.get(f"/v1/studies/{sid}/trials?limit=100&params={query}").json["trials"]
+        assert sorted(t["id"] for t in found) == sorted(
+            t["id"] for t in trials if "momentum" in t["params"])
+        assert 0 < len(found) < 30
+        text = http.get(f"/v1/studies/{sid}/trials", headers={"Accept": "text/csv"}).text
+        header, *rows = text.strip().splitlines()
+        assert len(rows) == 30 and "params_dampening" in header
+    finally:
+        app.extensions["optimizer"].store.dispose()

@@ -10,8 +10,10 @@ A conditional parameter that is inactive in a row holds one fixed value in every
 (INACTIVE): two trials of the same branch are not set apart by the parameters of
 another branch, and the parent's category column is what separates the branches. The
 rounding puts every inactive column back at that value, so a configuration keeps one
-encoding; decoding drops inactive parameters. benchmarks/conditional.py measured the
-choices of value.
+encoding; decoding drops inactive parameters. Which value hardly matters: on
+benchmarks/conditional.py (20 seeds) mid-range, the lowest value and -0.5 (outside the
+box) were 10-8, 9-9 and 10-9 against each other, all with median regret 0.0000; mid-range
+is kept because it is a valid value for a child that a category switch activates.
 """
 
 from __future__ import annotations

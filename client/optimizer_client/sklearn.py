@@ -32,9 +32,10 @@ _DISTRIBUTIONS = {
 def to_space(param_space: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict]]:
     """Translate a scikit-learn parameter grid or distribution dict to a study space.
 
-    Accepted per parameter: a study parameter (`{"type": ...}`), a list of values (a
-    categorical; values that JSON cannot carry travel as labels), or a frozen
-    `scipy.stats` `loguniform`, `uniform` or `randint`.
+    Accepted per parameter: a study parameter (`{"type": ...}`, which may carry a
+    `when` to be active only for some values of a categorical: the estimator then keeps
+    its default for it), a list of values (a categorical; values that JSON cannot carry
+    travel as labels), or a frozen `scipy.stats` `loguniform`, `uniform` or `randint`.
 
     Returns:
         The space, and for each labelled categorical the map from label back to value.

@@ -17,6 +17,10 @@ Scott's bandwidth over at most N_BINS bins (one bin per value when there are few
 categorical ones get their category frequencies. Both are mixed with a uniform prior
 of weight PRIOR_WEIGHT, so no bin has zero density.
 
+A conditional parameter is judged over the trials where it is active (its NaN
+positions left out): how far the best of those trials set it apart from the rest of
+those. It gets no share when no top trial has it active: it plays no part in the best.
+
 Notation (n: trials used, d: parameters, B: bins of one parameter)
     U       unit positions of the trials, Space.encode          (n, d)
     loss    the value, negated when maximizing: lower is better (n,)
@@ -103,7 +107,8 @@ def importance_report(
         top = _top(loss, target_quantile) & region
         n_top = int(top.sum())
         if n_top < region.sum():
-            d = [_divergence(p, U[region, j], top[region]) for j, p in enumerate(space.params)]
+            d = [_divergence_where_active(p, U[:, j], region, top)
+                 for j, p in enumerate(space.params)]
             shares = _normalized(np.array(d))
     return ImportanceReport(
         dict(zip(space.names, shares.tolist(), strict=True)),
@@ -134,6 +139,16 @@ def _normalized(d: np.ndarray) -> np.ndarray:
     d = np.maximum(d, 0.0)  # already >= 0 in exact arithmetic
     total = d.sum()
     return d / total if total > 0 else np.zeros_like(d)
+
+
+def _divergence_where_active(
+    param: Param, u: np.ndarray, region: np.ndarray, top: np.ndarray
+) -> float:
+    """_divergence over the region's trials where the parameter is active (u not NaN)."""
+    used = region & ~np.isnan(u)
+    if used.sum() < 2 or not top[used].any():
+        return 0.0
+    return _divergence(param, u[used], top[used])
 
 
 def _divergence(param: Param, u: np.ndarray, top: np.ndarray) -> float:

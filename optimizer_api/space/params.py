@@ -3,6 +3,9 @@
 A parameter is continuous (a float without a step) or discrete: an int, a float with a
 step or a categorical, whose n values are numbered 0 .. n-1 (value_at, index_of).
 How values sit in the unit interval is space.unit's business.
+
+Any parameter may be conditional: `when` holds (parent, allowed choices) pairs, every
+one of which must hold for it to be active (space.conditions).
 """
 
 from __future__ import annotations
@@ -34,6 +37,16 @@ def choice_key(value: Any) -> tuple[str, Any]:
     return ("string", value)
 
 
+# A parameter's condition: (parent name, the parent's choices that make it active), in
+# the order written; empty for a parameter that is always active.
+Condition = tuple[tuple[str, tuple[Any, ...]], ...]
+
+
+def when_dict(when: Condition) -> dict[str, Any]:
+    """The `when` key of a definition, or nothing for an unconditional parameter."""
+    return {"when": {parent: list(values) for parent, values in when}} if when else {}
+
+
 @dataclass(frozen=True)
 class NumericParam:
     """A float or int parameter on [low, high], linear or log scale, optional step."""
@@ -44,6 +57,7 @@ class NumericParam:
     high: float
     log: bool = False
     step: float | None = None
+    when: Condition = ()
 
     @property
     def is_int(self) -> bool:
@@ -94,7 +108,7 @@ class NumericParam:
             d["log"] = True
         if self.step is not None:
             d["step"] = self.step
-        return d
+        return d | when_dict(self.when)
 
 
 @dataclass(frozen=True)
@@ -104,6 +118,7 @@ class CategoricalParam:
     name: str
     choices: tuple[Any, ...]
     type: str = "categorical"
+    when: Condition = ()
 
     @property
     def n_values(self) -> int:
@@ -133,7 +148,7 @@ class CategoricalParam:
         return self.choices[self.index_of(value)]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": "categorical", "choices": list(self.choices)}
+        return {"type": "categorical", "choices": list(self.choices)} | when_dict(self.when)
 
 
 Param = NumericParam | CategoricalParam

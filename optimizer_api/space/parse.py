@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from ..errors import InvalidSpace
+from .conditions import parse_when, resolve_conditions
 from .params import CategoricalParam, NumericParam, Param, choice_key, is_number
 
 MAX_PARAMETERS = 256
@@ -16,9 +18,9 @@ MAX_STEPS = 10**15  # values of a stepped parameter: beyond, floats no longer hi
 _REL_TOL = 1e-9
 
 _KEYS = {
-    "float": {"type", "low", "high", "log", "step"},
-    "int": {"type", "low", "high", "log", "step"},
-    "categorical": {"type", "choices"},
+    "float": {"type", "low", "high", "log", "step", "when"},
+    "int": {"type", "low", "high", "log", "step", "when"},
+    "categorical": {"type", "choices", "when"},
 }
 
 
@@ -40,6 +42,8 @@ def parse_space(raw: Any) -> list[Param]:
             params.append(parse_param(name, spec))
         except ValueError as exc:
             errors[name] = [str(exc)]
+    if not errors:
+        params, errors = resolve_conditions(params)
     if errors:
         detail = "; ".join(f"parameter {n!r}: {m[0]}" for n, m in errors.items())
         raise InvalidSpace(detail, errors={"space": errors})
@@ -58,9 +62,10 @@ def parse_param(name: Any, spec: Any) -> Param:
     unknown = sorted(set(spec) - _KEYS[kind])
     if unknown:
         raise ValueError(f"unknown key(s) {unknown} for a {kind} parameter")
+    when = parse_when(spec["when"]) if "when" in spec else ()
     if kind == "categorical":
-        return _parse_categorical(name, spec)
-    return _parse_numeric(name, kind, spec)
+        return replace(_parse_categorical(name, spec), when=when)
+    return replace(_parse_numeric(name, kind, spec), when=when)
 
 
 def _parse_categorical(name: str, spec: Mapping) -> CategoricalParam:

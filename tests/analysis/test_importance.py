@@ -187,3 +187,25 @@ def test_a_region_quantile_looks_among_the_better_trials_only():
 def test_quantiles_out_of_order_are_refused(target, region):
     with pytest.raises(ValueError, match="target_quantile"):
         importance(FLOATS, [], MIN, target_quantile=target, region_quantile=region)
+
+
+def test_conditional_parameters_are_judged_where_they_are_active():
+    # sgd's momentum decides the best trials; adam's beta1 is inert within its branch;
+    # "none" has no parameter of its own; lr is inert everywhere.
+    space = Space.from_dict({
+        "opt": {"type": "categorical", "choices": ["sgd", "adam", "none"]},
+        "momentum": {"type": "float", "low": 0, "high": 1, "when": {"opt": ["sgd"]}},
+        "beta1": {"type": "float", "low": 0, "high": 1, "when": {"opt": ["adam"]}},
+        "lr": {"type": "float", "low": 0, "high": 1},
+    })
+    rng = np.random.default_rng(0)
+    trials = []
+    for i, u in enumerate(rng.random((1500, 4))):
+        p = space.decode(u)
+        v = (p["momentum"] - 0.8) ** 2 if p["opt"] == "sgd" else 0.2 + 0.01 * rng.random()
+        trials.append(Trial(i, i, TrialState.COMPLETED, p, v))
+    shares = importance(space, trials, MIN)
+    assert_shares(shares, space.names)
+    assert set(ranking(shares)[:2]) == {"momentum", "opt"}
+    assert shares["beta1"] == 0.0  # no top trial is an adam one
+    assert shares["lr"] < 0.1 * shares["momentum"]

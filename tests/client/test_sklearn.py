@@ -100,3 +100,19 @@ def test_importing_the_client_does_not_import_sklearn() -> None:
     code = "import sys, optimizer_client; print('sklearn' in sys.modules, 'numpy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_a_conditional_space_searches_what_a_list_of_grids_does(live_server: str) -> None:
+    # GridSearchCV's way to a conditional grid is a list of grids; ours is `when`.
+    x, y = load_iris(return_X_y=True)
+    grids = [{"kernel": ["linear"], "C": [0.1, 1.0, 10.0]},
+             {"kernel": ["rbf"], "C": [0.1, 1.0, 10.0], "gamma": [0.01, 0.1, 1.0]}]
+    reference = GridSearchCV(SVC(), grids, cv=CV).fit(x, y)
+    space = {"kernel": ["linear", "rbf"], "C": [0.1, 1.0, 10.0],
+             "gamma": {"type": "categorical", "choices": [0.01, 0.1, 1.0],
+                       "when": {"kernel": ["rbf"]}}}
+    search = OptimizerSearchCV(SVC(), space, algorithm="grid", url=live_server, cv=CV)
+    search.fit(x, y)
+    assert scores_by_params(search) == scores_by_params(reference)  # the same 12 candidates
+    assert search.best_score_ == reference.best_score_
+    assert all(("gamma" in p) == (p["kernel"] == "rbf") for p in search.cv_results_["params"])

@@ -5,6 +5,15 @@ numeric one (int, or float with step) always sits at the centre of one of its va
 cells, so two points that decode to the same configuration have the same encoding and
 the acquisition never scores the same configuration twice under two names. A categorical
 parameter is one column holding its category index; the kernel compares it for equality.
+
+A conditional parameter that is inactive in a row holds one fixed value in every row
+(INACTIVE): two trials of the same branch are not set apart by the parameters of
+another branch, and the parent's category column is what separates the branches. The
+rounding puts every inactive column back at that value, so a configuration keeps one
+encoding; decoding drops inactive parameters. Which value hardly matters: on
+benchmarks/conditional.py (20 seeds) mid-range, the lowest value and -0.5 (outside the
+box) were 10-8, 9-9 and 10-9 against each other, all with median regret 0.0000; mid-range
+is kept because it is a valid value for a child that a category switch activates.
 """
 
 from __future__ import annotations
@@ -22,6 +31,10 @@ from ...space.unit import index_to_unit, to_unit, unit_to_index, value_of
 
 # Discrete parameters with more values than this are also moved by the gradient step.
 RELAX_ABOVE = 32
+# Where an inactive column sits: "mid" the middle of the parameter's range (a valid
+# value, so a child that a category switch activates starts there), "low" its lowest
+# value, "out" a numeric column at -0.5 (outside [0, 1], far from every active value).
+INACTIVE = "mid"
 
 
 class Encoding:
@@ -35,6 +48,15 @@ class Encoding:
         self.n_values = np.array([p.n_values or 0 for p in self.params])  # 0: continuous
         self.discrete = self.n_values > 0
         self.relaxed = ~self.cat & ((self.n_values == 0) | (self.n_values > RELAX_ABOVE))
+        self.conditional = space.conditional
+        col = {p.name: j for j, p in enumerate(self.params)}
+        self.order = space.order
+        self.when = [  # per column: (parent column, the parent's allowed indices)
+            [(col[q], np.array([self.params[col[q]].index_of(v) for v in values]))
+             for q, values in p.when]
+            for p in self.params
+        ]
+        self.fill = self._fill(INACTIVE)  # (d,)
 
     # -- rows ----------------------------------------------------------------------
     def encode(self, params: Mapping[str, Any]) -> np.ndarray:
@@ -46,11 +68,21 @@ class Encoding:
 
         Raises KeyError, ValueError or TypeError if any configuration does not fit.
         """
-        X = np.empty((len(configs), self.d))
+        X = np.full((len(configs), self.d), np.nan)
         for j, (p, c) in enumerate(zip(self.params, self.cat, strict=True)):
-            values = [cfg[p.name] for cfg in configs]
-            X[:, j] = p.indices_of(values) if c else to_unit(p, values)
-        return X
+            rows = [i for i, cfg in enumerate(configs) if p.name in cfg] if p.when else None
+            values = [cfg[p.name] for cfg in configs] if rows is None else [
+                configs[i][p.name] for i in rows]
+            if values:
+                X[slice(None) if rows is None else rows, j] = (
+                    p.indices_of(values) if c else to_unit(p, values))
+        if not self.conditional:
+            return X
+        active = self.active(X)
+        missing = np.flatnonzero((active & np.isnan(X)).any(0))
+        if missing.size:
+            raise KeyError(self.params[missing[0]].name)
+        return np.where(active, X, self.fill)
 
     def decode(self, row: np.ndarray) -> dict[str, Any]:
         """The configuration of a row (any row: values are clipped and rounded)."""
@@ -59,7 +91,7 @@ class Encoding:
             out[p.name] = (
                 p.value_at(int(np.clip(round(x), 0, p.n_values - 1))) if c else value_of(p, x)
             )
-        return out
+        return self.space.active(out)
 
     def key(self, row: np.ndarray) -> bytes:
         """Equal for rows that are the same configuration (after rounding)."""
@@ -88,7 +120,36 @@ class Encoding:
         X[:, ~self.cat] = np.minimum(X[:, ~self.cat], 1.0)
         for j in np.flatnonzero(self.discrete):
             X[:, j] = self.from_index(j, self.to_index(j, X[:, j]))
-        return X
+        return self.settle(X)
+
+    # -- conditional columns -------------------------------------------------------------
+    def active(self, X: np.ndarray) -> np.ndarray:
+        """Which cells of X are active parameters, parents decided first, shape (n, d)."""
+        A = np.ones(X.shape, dtype=bool)
+        for j in self.order:
+            for q, allowed in self.when[j]:
+                k = np.clip(np.rint(np.nan_to_num(X[:, q], nan=-1.0)), -1, self.n_values[q])
+                A[:, j] &= A[:, q] & np.isin(k, allowed)
+        return A
+
+    def settle(self, X: np.ndarray) -> np.ndarray:
+        """X with every inactive cell at its column's fixed value (X itself if none)."""
+        if not self.conditional:
+            return X
+        return np.where(self.active(X), X, self.fill)
+
+    def _fill(self, how: str) -> np.ndarray:
+        fill = np.zeros(self.d)
+        for j, p in enumerate(self.params):
+            if self.cat[j]:
+                fill[j] = 0 if how == "low" else (p.n_values - 1) // 2
+            elif how == "out":
+                fill[j] = -0.5
+            elif self.discrete[j]:
+                fill[j] = self.from_index(j, np.array([0 if how == "low" else p.n_values // 2]))[0]
+            else:
+                fill[j] = 0.0 if how == "low" else 0.5
+        return fill
 
     # -- sets of rows ------------------------------------------------------------------
     def sobol(self, m: int, rng: np.random.Generator) -> np.ndarray:
@@ -109,10 +170,15 @@ class Encoding:
         """How many configurations the space holds, or None if it has a continuous part."""
         if not self.discrete.all():
             return None
+        if self.conditional:
+            return self.space.grid_size(1)  # every value of each discrete parameter
         return math.prod(int(n) for n in self.n_values)
 
     def enumerate(self) -> np.ndarray:
         """Every configuration of an all-discrete space, shape (size, d)."""
+        if self.conditional:
+            size = self.space.grid_size(1)
+            return self.encode_many([self.space.grid_point(i, 1) for i in range(size)])
         axes = [self.from_index(j, np.arange(self.n_values[j])) for j in range(self.d)]
         grids = np.meshgrid(*axes, indexing="ij")
         return np.stack([g.ravel() for g in grids], axis=1)

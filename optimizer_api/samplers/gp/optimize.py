@@ -59,7 +59,7 @@ def maximize(
     values = _safe(acq(C, False)[0])
     S = C[np.argsort(-values, kind="stable")[:n_starts]]
     if enc.relaxed.any():
-        S = enc.round(_lbfgsb(acq, S, enc.relaxed))
+        S = enc.round(_lbfgsb(acq, S, enc.relaxed, enc.active(S)))
     S, s_values = _local_search(acq, S, enc)
     return _sorted(np.vstack([S, C]), np.concatenate([s_values, values]))
 
@@ -88,17 +88,19 @@ def _around(X_best: np.ndarray, enc: Encoding, rng: np.random.Generator, m: int)
     return enc.round(X)
 
 
-def _lbfgsb(acq: Acquisition, S: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Maximize the sum of the starts' acquisitions over the columns `cols` in [0, 1]."""
+def _lbfgsb(acq: Acquisition, S: np.ndarray, cols: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """Maximize the sum of the starts' acquisitions over the columns `cols` in [0, 1];
+    inactive cells (`active` False: conditional parameters) stay where they are."""
     shape = (len(S), int(cols.sum()))
 
     def f(z: np.ndarray) -> tuple[float, np.ndarray]:
         X = S.copy()
         X[:, cols] = z.reshape(shape)
+        X = np.where(active, X, S)
         v, g = acq(X, True)
         if not np.all(np.isfinite(v)):
             return np.inf, np.zeros(z.size)
-        return -float(v.sum()), -g[:, cols].ravel()
+        return -float(v.sum()), -(g * active)[:, cols].ravel()
 
     res = minimize(
         f,
@@ -132,7 +134,7 @@ def _neighbours(S: np.ndarray, enc: Encoding, rng: np.random.Generator):
         b, t = np.nonzero(ok)
         N = S[b].copy()
         N[:, j] = enc.from_index(j, targets[b, t])
-        rows.append(N)
+        rows.append(enc.round(N) if enc.conditional else N)  # a switch may (de)activate
         origin.append(b)
     return np.vstack(rows), np.concatenate(origin)
 

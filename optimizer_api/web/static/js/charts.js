@@ -1,7 +1,7 @@
 // ECharts options built from the API's study and trials: pure functions, no DOM, no fetch.
 // Each builder returns {option, empty}: `empty` is the reason to show instead of data.
 
-import { COLORS, html, num, param } from "./format.js";
+import { COLORS, html, num, param, whenText } from "./format.js";
 
 const BASE = { animation: false, textStyle: { fontFamily: "system-ui, sans-serif" } };
 const AXIS_LABEL = { formatter: (v) => num(v), hideOverlap: true };
@@ -233,7 +233,10 @@ function axisFor(spec) {
   return { type: "value", min: spec.low, max: spec.high, minInterval: spec.type === "int" ? 1 : 0 };
 }
 
+// An inactive parameter (conditional, absent from the trial) is null: a parallel line
+// skips its axis, a slice chart leaves the trial out.
 function paramValue(spec, value) {
+  if (value === undefined || value === null) return null;
   return spec.type === "categorical" ? String(value) : value;
 }
 
@@ -324,12 +327,22 @@ export function parallelOption(study, trials) {
 export function sliceOption(study, trials, name) {
   const spec = study.space[name];
   const bestId = study.best_trial?.id;
-  const rows = completed(trials);
+  const done = completed(trials);
+  // A conditional parameter is drawn for the trials where it is active.
+  const rows = done.filter((t) => t.params[name] !== undefined);
   const at = (t) => [paramValue(spec, t.params[name]), t.value, t.number];
   const data = rows.map(at);
+  const none = spec.when && done.length && !rows.length ? `inactive so far: needs ${whenText(spec.when)}` : "";
   const option = {
     ...BASE,
-    title: { text: name, left: "center", top: 0, textStyle: { fontSize: 13, fontWeight: 600 } },
+    title: {
+      text: name,
+      subtext: none,
+      left: "center",
+      top: 0,
+      textStyle: { fontSize: 13, fontWeight: 600 },
+      subtextStyle: { fontSize: 11 },
+    },
     tooltip: {
       ...TOOLTIP,
       formatter: ({ value: [x, y, trial] }) =>
@@ -360,7 +373,7 @@ export function sliceOption(study, trials, name) {
       },
     ],
   };
-  return { option, empty: data.length ? null : NO_COMPLETED };
+  return { option, empty: done.length ? null : NO_COMPLETED };
 }
 
 // -- one trial ---------------------------------------------------------------------------

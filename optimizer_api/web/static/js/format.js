@@ -57,6 +57,13 @@ export function param(value) {
   return typeof value === "number" ? num(value) : String(value);
 }
 
+/** A conditional parameter's `when` in words: "optimizer is sgd or nesterov and ...". */
+export function whenText(when) {
+  return Object.entries(when)
+    .map(([parent, values]) => `${parent} is ${values.map(param).join(" or ")}`)
+    .join(" and ");
+}
+
 /** An ISO timestamp in the reader's local time, to the second. */
 export function time(iso) {
   if (!iso) return "–";

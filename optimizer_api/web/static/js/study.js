@@ -235,6 +235,7 @@ const parallelSelection = {
     const inside = rows.filter((row) =>
       [...this.ranges].every(([dim, intervals]) => {
         let v = row.value[dim];
+        if (v == null) return false; // inactive in this trial: outside every range
         if (axes[dim].type === "category") v = axes[dim].data.indexOf(v);
         return intervals.some(([lo, hi]) => v >= lo && v <= hi);
       }),

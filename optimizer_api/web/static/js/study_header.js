@@ -1,7 +1,7 @@
 // The study page's header and definition: what the study is, its status, counts and best
 // trial, from GET /v1/studies/<id>.
 
-import { STATES, badge, duration, el, fill, num, param, time } from "./format.js";
+import { STATES, badge, duration, el, fill, num, param, time, whenText } from "./format.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -113,6 +113,7 @@ export function renderDefinition(study) {
             : `${param(spec.low)} … ${param(spec.high)}${spec.step ? `, step ${param(spec.step)}` : ""}`,
         ),
         el("td", {}, spec.log ? "log" : spec.type === "categorical" ? "–" : "linear"),
+        el("td", {}, spec.when ? whenText(spec.when) : "always"),
       ),
     ),
   );

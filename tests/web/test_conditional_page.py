@@ -1,0 +1,91 @@
+"""A study with a conditional space in the dashboard: inactive parameters are blanks in
+the table, skipped axes in the parallel plot, left out of their slice; the space panel
+says when each parameter is active."""
+
+from __future__ import annotations
+
+import pytest
+from optimizer_client import Client
+
+from .conftest import wait_for
+from .test_dashboard import OPTION, REFRESHES, column
+
+pytestmark = pytest.mark.e2e
+
+SPACE = {
+    "optimizer": {"type": "categorical", "choices": ["sgd", "adam", "rmsprop"]},
+    "momentum": {"type": "float", "low": 0.0, "high": 0.99, "when": {"optimizer": ["sgd"]}},
+    "nesterov": {"type": "categorical", "choices": [True, False],
+                 "when": {"optimizer": ["sgd"]}},
+    "dampening": {"type": "float", "low": 0.0, "high": 0.5, "when": {"nesterov": [True]}},
+    "beta1": {"type": "float", "low": 0.8, "high": 0.999, "when": {"optimizer": ["adam"]}},
+    "rho": {"type": "float", "low": 0.5, "high": 0.99, "when": {"optimizer": ["rmsprop"]}},
+    "lr": {"type": "float", "low": 1e-4, "high": 0.1, "log": True},
+}
+
+
+def configs() -> list[dict]:
+    """Twelve results the user chose: sgd with and without nesterov, adam; never rmsprop."""
+    out = []
+    for i in range(12):
+        lr = 10 ** (-4 + 3 * i / 11)
+        if i % 3 == 0:
+            out.append({"optimizer": "adam", "beta1": 0.8 + 0.015 * i, "lr": lr})
+        elif i % 3 == 1:
+            out.append({"optimizer": "sgd", "momentum": 0.08 * i, "nesterov": False, "lr": lr})
+        else:
+            out.append({"optimizer": "sgd", "momentum": 0.07 * i, "nesterov": True,
+                        "dampening": 0.04 * i, "lr": lr})
+    return out
+
+
+@pytest.fixture(scope="module")
+def conditional(server) -> dict:
+    with Client(server, timeout=60) as client:
+        study = client.create_study("conditional-optimizers", SPACE, seed=3,
+                                    algorithm="bayesian")
+        for i, params in enumerate(configs()):
+            study.observe(params, round(0.5 + ((i * 7) % 12) / 20, 3))
+        return study.refresh().data
+
+
+def test_conditional_study_page(page, server, conditional, artifacts):
+    assert page.goto(f"/studies/{conditional['id']}").status == 200
+    wait_for(page, f"{REFRESHES} >= 1")
+    whens = column(page, "#space", "r.cells[4].innerText")
+    assert whens == ["always", "optimizer is sgd", "optimizer is sgd", "nesterov is true",
+                     "optimizer is adam", "optimizer is rmsprop", "always"]
+
+    trials = configs()
+    names = list(SPACE)
+    parallel = page.evaluate(OPTION, "#chart-parallel")
+    rows = [r["value"][:-1] for r in parallel["series"][0]["data"]]
+    assert len(rows) == 12
+    for row in rows:  # null where inactive: the line skips that axis
+        row_active = {n for n, v in zip(names, row, strict=True) if v is not None}
+        assert row_active in [set(t) for t in trials]
+    assert sum(r[names.index("dampening")] is not None for r in rows) == 4
+
+    slices = page.eval_on_selector_all("#slices .slice", """nodes => nodes.map(n => {
+        const o = echarts.getInstanceByDom(n).getOption();
+        return [n.dataset.param, o.series[0].data.length, o.title[0].subtext];
+    })""")
+    expected = {n: sum(n in t for t in trials) for n in names}
+    assert [(n, k) for n, k, _ in slices] == list(expected.items())
+    subtexts = {n: s for n, _, s in slices}
+    assert subtexts["rho"] == "inactive so far: needs optimizer is rmsprop"
+    assert subtexts["momentum"] == ""
+    assert page.inner_text("#slices-empty") == ""
+
+    # the table: a dash where a parameter is inactive
+    page.locator("#trials").scroll_into_view_if_needed()
+    wait_for(page, "document.querySelectorAll('#trials tbody tr').length >= 10")
+    header = column(page, "#trials", "r.innerText")
+    assert header and all("\t–" in row or "–" in row for row in header)
+
+    # brushing the momentum axis counts only trials where momentum is active
+    page.evaluate("""() => echarts.getInstanceByDom(document.getElementById('chart-parallel'))
+        .dispatchAction({type: 'axisAreaSelect', parallelAxisId: 'axis-1',
+                         intervals: [[0, 0.99]]})""")
+    assert page.inner_text("#parallel-selected").startswith("8 of 12 trials selected")
+    page.screenshot(path=artifacts / "study-conditional.png", full_page=True)

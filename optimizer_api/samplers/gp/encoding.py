@@ -46,9 +46,15 @@ class Encoding:
 
         Raises KeyError, ValueError or TypeError if any configuration does not fit.
         """
-        X = np.empty((len(configs), self.d))
-        for j, (p, c) in enumerate(zip(self.params, self.cat, strict=True)):
-            values = [cfg[p.name] for cfg in configs]
+        return self.encode_columns([[cfg[p.name] for cfg in configs] for p in self.params])
+
+    def encode_columns(self, columns: list[Any]) -> np.ndarray:
+        """Rows from one sequence of values per parameter (in the space's order).
+
+        Raises ValueError or TypeError if any value does not fit.
+        """
+        X = np.empty((len(columns[0]) if columns else 0, self.d))
+        for j, (p, c, values) in enumerate(zip(self.params, self.cat, columns, strict=True)):
             X[:, j] = p.indices_of(values) if c else to_unit(p, values)
         return X
 

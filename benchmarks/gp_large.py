@@ -130,6 +130,7 @@ def http(args) -> dict:
         with pg_schema(args.pg_url) as pg:
             load["postgresql"] = load_times(pg, seed(
                 pg, args.n, "large", curves=0.0, algorithm="bayesian", early_stopping=None))
+    in_process = service_cpu(url, sid, args.http_reps)
     server = Gunicorn(url, workers=args.workers, log_dir=tmp).start()
     times, cpus, sources = [], [], []
     try:
@@ -149,7 +150,7 @@ def http(args) -> dict:
         server.stop()
     row = {"n": args.n, "workers": args.workers, "cold": cold[0], "all": times,
            "p50": float(np.median(times)), "cpu": cpus, "cpu_p50": float(np.median(cpus)),
-           "sources": sources, "load": load}
+           "sources": sources, "load": load, "service": in_process}
     print(json.dumps(row), flush=True)
     return row
 
@@ -168,6 +169,30 @@ def pg_schema(url: str):
     finally:
         with psycopg.connect(libpq, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def service_cpu(url: str, sid: int, reps: int) -> dict:
+    """Seconds (wall and CPU) of Service.suggest in this process on the seeded study:
+    the whole use case (history load, sampler, insert) without HTTP. The first call
+    stores the fit; each later one is completed before the next."""
+    from optimizer_api.domain import DEFAULT_OWNER, Owner
+    from optimizer_api.service import Final, Service
+    from optimizer_api.store import Store
+
+    store = Store(url)
+    svc = Service(store)
+    me = Owner(DEFAULT_OWNER, every_owner=True)
+    walls, cpus = [], []
+    for i in range(reps + 1):
+        w, c = time.perf_counter(), time.process_time()
+        trial = svc.suggest(me, sid).trials[0]
+        if i:
+            walls.append(time.perf_counter() - w)
+            cpus.append(time.process_time() - c)
+        svc.observe(me, sid, Final(trial.id, 1.0))
+    store.dispose()
+    return {"wall_p50": float(np.median(walls)), "cpu_p50": float(np.median(cpus)),
+            "wall": walls, "cpu": cpus}
 
 
 def _server_cpu(master: int) -> float:
@@ -323,6 +348,8 @@ MODELS = ("full", "ours", "random512", "random100")
 
 
 def quality(args) -> dict:
+    if args.reuse:
+        return requality(args)
     rows = []
     partial = OUT.with_suffix(".quality.partial.jsonl")
     partial.write_text("")
@@ -336,6 +363,36 @@ def quality(args) -> dict:
     partial.unlink()
     return {"rows": rows, "design": QUALITY_DESIGN, "start": args.start,
             "budget": args.budget, "k": args.k, "steps": args.steps}
+
+
+def requality(args) -> dict:
+    """The quality rows of the last run with ours proposed again by the sampler as it is
+    now; the last run's ours is kept as `ours_half` (half of the subset from the best and
+    their neighbours, before). The other models do not depend on the subset's choice."""
+    before = json.loads(OUT.with_suffix(".json").read_text())["quality"]["result"]
+    rows = []
+    for old in before["rows"]:
+        row = {k.replace("ours", "ours_half"): v for k, v in old.items() if "ours" in k}
+        row |= {k: v for k, v in old.items() if "ours" not in k}
+        problem = PROBLEMS[old["problem"]]
+        sp = Space.from_dict(problem.space)
+        start = before["budget"] if old["history"] == "random" else before["start"]
+        trials = shared_history(problem, sp, old["seed"], start, before["budget"])
+        _, state = ask(sp, old["seed"], trials[:-1], None, len(trials) - 1, "ours")
+        score = full_log_ei(sp, old["seed"], trials, state)
+        t1 = time.process_time()
+        proposals = [ask(sp, old["seed"], trials, state, len(trials) + j, "ours")[0]
+                     for j in range(before["k"])]
+        row["ours_cpu"] = (time.process_time() - t1) / before["k"]
+        row["ours_regret"] = [problem.func(p) - problem.optimum for p in proposals]
+        row["ours_log_ei"] = [score(p) for p in proposals]
+        if "continued_ours_half" in row:
+            values = continue_run(problem, sp, old["seed"], trials, before["steps"], state,
+                                  "ours")
+            row["continued_ours"] = min(row["incumbent"], min(values) - problem.optimum)
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    return {**before, "rows": rows, "reused": True}
 
 
 def quality_run(args, problem, seed: int, kind: str) -> dict:
@@ -407,6 +464,9 @@ def _http_md(part: dict) -> list[str]:
            f"the server's CPU per suggest p50 **{r['cpu_p50']:.3f} s**; sources "
            f"{sorted(set(map(str, r['sources'])))}; the first call (no stored fit) "
            f"{r['cold']:.2f} s.", "",
+           f"The same use case in-process (Service.suggest, no HTTP; each completed "
+           f"before the next): p50 {r['service']['wall_p50']:.3f} s wall, "
+           f"**{r['service']['cpu_p50']:.3f} s CPU**.", "",
            "Loading the history in the service at this n (seconds, median of 5):", "",
            "| store | Trial objects (before) | columns (now) | encoding from Trial objects "
            "| encoding from columns |", "|---|---|---|---|---|"]
@@ -416,9 +476,16 @@ def _http_md(part: dict) -> list[str]:
     return out + [""]
 
 
+LABELS = {"full": "full", "ours": "ours", "ours_half": "ours, half best+near (before)",
+          "random512": "random-512", "random100": "random-100"}
+
+
 def _quality_md(part: dict) -> list[str]:
     res = part["result"]
     rows = res["rows"]
+    models = [m for m in ("full", "ours", "ours_half", "random512", "random100")
+              if f"{m}_log_ei" in rows[0]]
+    others = models[1:]
     out = ["## Quality at n = {:,}".format(res["budget"]), "", part["header"].rstrip(), "",
            res["design"], "",
            f"Per (problem, history): **nats lost** = the full GP's log-EI at the full GP's "
@@ -427,39 +494,45 @@ def _quality_md(part: dict) -> list[str]:
            "full GP's optimizer found a worse point of its own acquisition); **regret** = "
            "true simple regret of the best of the k proposals (median over seeds); wins "
            "count seeds by that regret. CPU = seconds of CPU per proposal.", "",
-           "| problem | history | seeds | incumbent | nats lost: ours | random-512 "
-           "| random-100 | regret: full | ours | random-512 | random-100 | ours <= full "
-           "| ours < random-100 | CPU full | CPU ours |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    lost_all = {m: [] for m in MODELS}
+           "| problem | history | seeds | incumbent | "
+           + " | ".join(f"nats lost: {LABELS[m]}" for m in others) + " | "
+           + " | ".join(f"regret: {LABELS[m]}" for m in models)
+           + " | ours <= full | ours < random-100 | CPU full | CPU ours |",
+           "|" + "---|" * (4 + len(others) + len(models) + 4)]
+    lost_all = {m: [] for m in models}
     margin_all = []
     for key in dict.fromkeys((r["problem"], r["history"]) for r in rows):
         rs = [r for r in rows if (r["problem"], r["history"]) == key]
         lost = {m: [f - o for r in rs for f, o in zip(r["full_log_ei"], r[f"{m}_log_ei"],
-                                                      strict=True)] for m in MODELS}
-        for m in MODELS:
+                                                      strict=True)] for m in models}
+        for m in models:
             lost_all[m] += lost[m]
-        best = {m: np.array([min(r[f"{m}_regret"]) for r in rs]) for m in MODELS}
+        best = {m: np.array([min(r[f"{m}_regret"]) for r in rs]) for m in models}
         margin_all += ((best["ours"] - best["full"]) / np.array([r["incumbent"] for r in rs])
                        ).tolist()
         out.append(
             f"| {key[0]} | {key[1]} | {len(rs)} | {_med(rs, 'incumbent'):.4g} "
-            + "".join(f"| {np.median(lost[m]):.2f} " for m in MODELS[1:])
-            + "".join(f"| {np.median(best[m]):.4g} " for m in MODELS)
+            + "".join(f"| {np.median(lost[m]):.2f} " for m in others)
+            + "".join(f"| {np.median(best[m]):.4g} " for m in models)
             + f"| {(best['ours'] <= best['full']).sum()}/{len(rs)} "
             f"| {(best['ours'] < best['random100']).sum()}/{len(rs)} "
             f"| {_med(rs, 'full_cpu'):.2f} | {_med(rs, 'ours_cpu'):.2f} |")
-    med = {m: float(np.median(lost_all[m])) for m in MODELS}
-    out += ["", f"**Margin against the full GP**, over all {len(rows)} histories: ours loses a "
-            f"median {med['ours']:.2f} nats of the full GP's log-EI (keeps "
-            f"{np.exp(-med['ours']):.0%} of its expected improvement), random-512 "
-            f"{med['random512']:.2f}, random-100 {med['random100']:.2f}; ours' proposals "
-            f"lose less than random-100's in "
-            f"{sum(o < w for o, w in zip(lost_all['ours'], lost_all['random100'], strict=True))}"
-            f"/{len(lost_all['ours'])} pairs, less than random-512's in "
-            f"{sum(o < w for o, w in zip(lost_all['ours'], lost_all['random512'], strict=True))}"
-            f"/{len(lost_all['ours'])}. In true regret (best of k), (ours - full) / incumbent: "
-            f"median {np.median(margin_all):+.1%}.", ""]
+    out += ["", f"**Margin against the full GP**, over all {len(rows)} histories (nats of the "
+            "full GP's log-EI lost, median [by history: random / late]):", ""]
+    for m in others:
+        by = {h: np.median([f - o for r in rows if r["history"] == h
+                            for f, o in zip(r["full_log_ei"], r[f"{m}_log_ei"], strict=True)])
+              for h in ("random", "late")}
+        out.append(f"- {LABELS[m]}: {np.median(lost_all[m]):.2f} [{by['random']:.2f} / "
+                   f"{by['late']:.2f}]; keeps {np.exp(-np.median(lost_all[m])):.0%} of the "
+                   "full GP's expected improvement.")
+    pairs = len(lost_all["ours"])
+    beat = {m: sum(o < w for o, w in zip(lost_all["ours"], lost_all[m], strict=True))
+            for m in others if m != "ours"}
+    out += ["", "Ours loses less than " + ", ".join(
+        f"{LABELS[m]} in {v}/{pairs} proposals" for m, v in beat.items())
+        + f". In true regret (best of k), (ours - full) / incumbent: median "
+        f"{np.median(margin_all):+.1%}.", ""]
     cont = [r for r in rows if "continued_ours" in r]
     if cont:
         out += [f"### Random histories continued for {res['steps']} trials past n = "
@@ -502,6 +575,8 @@ def main() -> None:
     ap.add_argument("--start", type=int, default=1500, help="quality: random trials first")
     ap.add_argument("--steps", type=int, default=30, help="quality: continuation trials")
     ap.add_argument("--budget", type=int, default=2000)
+    ap.add_argument("--reuse", action="store_true",
+                    help="quality: propose with ours again on the last run's histories")
     ap.add_argument("--k", type=int, default=2, help="quality: proposals per model at n")
     args = ap.parse_args()
     path = OUT.with_suffix(".json")

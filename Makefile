@@ -7,7 +7,7 @@ HOST ?=
 PORT ?=
 export OPTIMIZER_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: serve test lint bench bench-throughput bench-mo demo vendor clean lock
+.PHONY: serve test lint bench bench-throughput bench-mo bench-gp-large demo vendor clean lock
 
 # Each stamp records which extras are installed; it is redone when pyproject.toml changes.
 $(VENV)/.stamp-base: pyproject.toml
@@ -50,6 +50,13 @@ bench-throughput: $(VENV)/.stamp-bench
 # (resumable: finished runs are kept in benchmarks/results/mo_quality.jsonl).
 bench-mo: $(VENV)/.stamp-bench
 	nice -n 10 $(BIN)/python benchmarks/mo_quality.py
+
+# The GP past a few thousand trials: latency at n = 1,000-10,000 in-process and through
+# HTTP on a seeded SQLite study, quality at n = 2,000 (benchmarks/results/gp_large.md).
+bench-gp-large: $(VENV)/.stamp-bench
+	nice -n 10 $(BIN)/python benchmarks/gp_large.py latency
+	nice -n 10 $(BIN)/python benchmarks/gp_large.py http --pg-url "$(OPTIMIZER_TEST_POSTGRES_URL)"
+	nice -n 10 $(BIN)/python benchmarks/gp_large.py quality
 
 # The MLP example (4 worker processes, Bayesian search, median early stopping) against
 # a service started on a temporary SQLite file, stopped at the end.

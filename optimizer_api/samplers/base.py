@@ -23,6 +23,8 @@ class SamplerContext:
         numbers: the trial numbers the new trials will get; one suggestion each.
         options: the algorithm's options from the study definition.
         trials: the study's trials, all states (empty unless `needs_history`).
+            A sampler with `reads_columns` gets them as TrialColumns (any sampler may
+            read those as a sequence of trials).
         state: what this sampler stored last time (e.g. a warm start), or None.
         cursor: for samplers with a finite sequence (`size` not None), the index of the
             first point never handed out.
@@ -77,6 +79,8 @@ class Proposal:
 class Sampler(Protocol):
     name: str
     needs_history: bool  # whether the service must load the study's trials
+    # Optional: reads_columns = True to get the history as TrialColumns (long histories
+    # load without a Trial object per row).
 
     def validate_options(self, options: Mapping[str, Any], space: Space) -> dict[str, Any]:
         """The options with defaults filled in, or ValueError naming the bad option."""

@@ -17,7 +17,7 @@ from .. import samplers
 from ..domain import COUNTED_STATES, Study, Trial, TrialState
 from ..errors import InvalidRequest
 from ..space import Space
-from ..store import sql
+from ..store import columns, sql
 
 log = logging.getLogger(__name__)
 RUNNING = TrialState.RUNNING
@@ -99,7 +99,7 @@ def _propose(conn, study: Study, space: Space, need: int, now) -> samplers.Propo
         space=space, direction=study.direction, seed=study.seed,
         numbers=list(range(study.next_number, study.next_number + need)),
         options=options,
-        trials=sql.sampler_history(conn, study.id, now) if sampler.needs_history else (),
+        trials=_history(conn, study, space, sampler, now) if sampler.needs_history else (),
         state=study.sampler_state,
         cursor=study.grid_cursor,
         requeued=(
@@ -119,3 +119,13 @@ def _propose(conn, study: Study, space: Space, need: int, now) -> samplers.Propo
         return samplers.Proposal(
             [samplers.Suggestion(s.params, {"source": "fallback_random"}) for s in fallback]
         )
+
+
+def _history(conn, study: Study, space: Space, sampler, now: float):
+    """The trials a sampler reads: column-wise (no Trial object per row) for a sampler
+    that reads columns, as Trial objects otherwise (also where trials carry several
+    objectives' or constraints' values, which the columns do not hold)."""
+    plain = not study.multi_objective and not study.constraints
+    if plain and getattr(sampler, "reads_columns", False) and columns.extractable(space.names):
+        return columns.sampler_columns(conn, study.id, now, space.names)
+    return sql.sampler_history(conn, study.id, now)

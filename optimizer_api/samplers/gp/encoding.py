@@ -68,14 +68,24 @@ class Encoding:
 
         Raises KeyError, ValueError or TypeError if any configuration does not fit.
         """
-        X = np.full((len(configs), self.d), np.nan)
-        for j, (p, c) in enumerate(zip(self.params, self.cat, strict=True)):
-            rows = [i for i, cfg in enumerate(configs) if p.name in cfg] if p.when else None
-            values = [cfg[p.name] for cfg in configs] if rows is None else [
-                configs[i][p.name] for i in rows]
-            if values:
+        return self.encode_columns(
+            [[cfg.get(p.name) if p.when else cfg[p.name] for cfg in configs]
+             for p in self.params])
+
+    def encode_columns(self, columns: list[Any]) -> np.ndarray:
+        """Rows from one sequence of values per parameter (in the space's order); None
+        where a conditional parameter is absent (inactive).
+
+        Raises KeyError (an active parameter missing), ValueError or TypeError if any
+        value does not fit.
+        """
+        X = np.full((len(columns[0]) if columns else 0, self.d), np.nan)
+        for j, (p, c, values) in enumerate(zip(self.params, self.cat, columns, strict=True)):
+            rows = [i for i, v in enumerate(values) if v is not None] if p.when else None
+            present = values if rows is None else [values[i] for i in rows]
+            if len(present):
                 X[slice(None) if rows is None else rows, j] = (
-                    p.indices_of(values) if c else to_unit(p, values))
+                    p.indices_of(present) if c else to_unit(p, present))
         if not self.conditional:
             return X
         active = self.active(X)

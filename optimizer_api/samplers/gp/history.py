@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Sequence
 
 import numpy as np
 
 from ...domain import Direction, Trial, TrialState
+from ...trial_columns import TrialColumns
 from .encoding import Encoding
 
 log = logging.getLogger(__name__)
 
-_OBSERVED = (TrialState.COMPLETED, TrialState.PRUNED)
+_OBSERVED = [TrialState.COMPLETED.value, TrialState.PRUNED.value]
 ENUMERATE_FREE_UP_TO = 100_000
 # A point this close to a pending one (unit-cube distance over the numeric columns, the
 # categories equal) is not suggested while another candidate is free: late in a run,
@@ -80,28 +80,44 @@ class History:
 
 
 def load_history(trials: Sequence[Trial], enc: Encoding, direction: Direction) -> History:
-    """Split trials by what they mean to the model; trials that do not encode are skipped."""
+    """Split trials by what they mean to the model; trials that do not encode are skipped.
+
+    TrialColumns (a long history loaded column-wise) are encoded a column at a time,
+    without a Trial object per row.
+    """
     sign = 1.0 if direction is Direction.MINIMIZE else -1.0
-    kept = sorted(trials, key=lambda t: t.number)
-    d = enc.d
-    try:
-        R = enc.encode_many([t.params for t in kept]).reshape(-1, d)
-    except (KeyError, ValueError, TypeError):  # some trial does not fit: find it, skip it
-        R, kept = _encode_one_by_one(kept, enc)
-    taken = set(enc.keys(R))
-    X, y, pending = [], [], []
-    for row, t in zip(R, kept, strict=True):
-        if t.state in _OBSERVED and t.value is not None and math.isfinite(t.value):
-            X.append(row)
-            y.append(sign * float(t.value))
-        elif t.state is TrialState.RUNNING:
-            pending.append(row)
+    cols = _columns(trials, enc) if isinstance(trials, TrialColumns) else None
+    if cols is None:
+        kept = sorted(trials, key=lambda t: t.number)
+        try:
+            R = enc.encode_many([t.params for t in kept]).reshape(-1, enc.d)
+        except (KeyError, ValueError, TypeError):  # some trial does not fit: find it, skip it
+            R, kept = _encode_one_by_one(kept, enc)
+        states = np.array([t.state.value for t in kept], dtype=object)
+        values = np.array([np.nan if t.value is None else t.value for t in kept], dtype=float)
+    else:
+        R, states, values = cols
+    observed = np.isin(states, _OBSERVED) & np.isfinite(values)
     return History(
-        np.array(X, dtype=float).reshape(-1, d),
-        np.array(y, dtype=float),
-        np.array(pending, dtype=float).reshape(-1, d),
-        taken,
+        R[observed].reshape(-1, enc.d),
+        sign * values[observed],
+        R[states == TrialState.RUNNING.value].reshape(-1, enc.d),
+        set(enc.keys(R)),
     )
+
+
+def _columns(trials: TrialColumns, enc: Encoding):
+    """(rows, states, values) in number order, or None if some trial does not encode."""
+    order = np.argsort(np.asarray(trials.numbers, dtype=np.int64), kind="stable")
+    try:
+        columns = [trials.params[p.name] for p in enc.params]
+        if any(v is None for col in columns for v in col):
+            return None
+        R = enc.encode_columns(columns)[order]
+    except (KeyError, ValueError, TypeError):
+        return None
+    values = np.array([np.nan if v is None else v for v in trials.values], dtype=float)
+    return R, np.asarray(trials.states, dtype=object)[order], values[order]
 
 
 def _encode_one_by_one(trials: list[Trial], enc: Encoding) -> tuple[np.ndarray, list[Trial]]:

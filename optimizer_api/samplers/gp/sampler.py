@@ -22,7 +22,7 @@ from ...domain import Direction
 from ...space import Space
 from ..base import Proposal, SamplerContext, Suggestion, Unbounded
 from ..random import check_options
-from . import acquisition, model, multi
+from . import acquisition, model, multi, subset
 from .encoding import Encoding
 from .fitstate import STATE_VERSION, fit_subset, starts
 from .history import History, load_history
@@ -50,6 +50,7 @@ POWER_WARP = True  # Yeo-Johnson on the values (see warp.py)
 class GPSampler(Unbounded):
     name = "bayesian"
     needs_history = True
+    reads_columns = True  # TrialColumns: the history without a Trial per row
 
     def validate_options(self, options: Mapping[str, Any], space: Space) -> dict[str, Any]:
         check_options(options, {"n_initial", "deterministic", "acquisition", "beta"}, self.name)
@@ -141,10 +142,11 @@ class _ModelRound:
             "theta": theta.tolist(),
         }
         out = []
-        X_pending = self.hist.X_pending
+        X_pending = self.hist.X_pending  # each keeps new points apart (first_apart)
+        X_believed = self._choose_rows(theta, count)  # those the posterior conditions on
         for _ in range(count):
             try:
-                post, f_best = self._posterior(theta, X_pending)
+                post, f_best = self._posterior(theta, X_believed)
                 row, info = self._pick(post, f_best, X_pending)
             except (np.linalg.LinAlgError, ValueError, FloatingPointError) as exc:
                 log.warning("GP suggestion failed (%s); falling back to a random point", exc)
@@ -152,6 +154,7 @@ class _ModelRound:
                 info = {"source": "fallback", "reason": str(exc)[:200]}
             self.hist.take(row, self.enc)
             X_pending = np.vstack([X_pending, row[None, :]])
+            X_believed = np.vstack([X_believed, row[None, :]])
             out.append(Suggestion(self.enc.decode(row), info))
         return out, state
 
@@ -165,6 +168,15 @@ class _ModelRound:
                 X, y, self.enc.cat, starts(self.ctx.state, self.enc, fixed, self.rng), fixed
             )
 
+    def _choose_rows(self, theta, count: int) -> np.ndarray:
+        """Past subset.MAX_POSTERIOR_POINTS, the posterior sees a subset (subset.py); the
+        pending rows it believes."""
+        inv_ls2 = model.unpack(theta, self.enc.d)[0]
+        obs, pend = subset.posterior_rows(self.hist.X, self.y, self.hist.X_pending, inv_ls2,
+                                          self.enc.cat, self.ctx.seed, count)
+        self.X_obs, self.y_obs = self.hist.X[obs], self.y[obs]
+        return self.hist.X_pending[pend]
+
     def _posterior(self, theta, X_pending) -> tuple[model.Posterior, float]:
         """The posterior given observations and pending points, and the incumbent.
 
@@ -172,14 +184,14 @@ class _ModelRound:
         every observation is the incumbent, or EI would stay positive at the pending point
         itself and send the next worker right next to it.
         """
-        post = _build(self.hist.X, self.y, self.enc.cat, theta)
+        post = _build(self.X_obs, self.y_obs, self.enc.cat, theta)
         if len(X_pending) == 0:
-            return post, float(self.y.min())
+            return post, float(self.y.min())  # the incumbent of every observation
         believed, _ = post.predict(X_pending)  # kriging believer: y_pending := mean
-        X = np.vstack([self.hist.X, X_pending])
-        y = np.concatenate([self.y, believed])
+        X = np.vstack([self.X_obs, X_pending])
+        y = np.concatenate([self.y_obs, believed])
         f_best = float(min(self.y.min(), believed.min()))
-        return _build(X, y, self.enc.cat, theta, n_noisy=len(self.y)), f_best
+        return _build(X, y, self.enc.cat, theta, n_noisy=len(self.y_obs)), f_best
 
     def _pick(self, post: model.Posterior, f_best: float, X_pending) -> tuple[np.ndarray, dict]:
         kind, beta = self.opts["acquisition"], self.opts["beta"]

@@ -111,6 +111,7 @@ def _our_worker(i: int, url: str, study_id: int, ready, go, deadline, out: str) 
     handed: list[tuple[int, int]] = []  # (trial id, number)
     acked: list[tuple[int, float, float]] = []  # (trial id, value, when acknowledged)
     errors: Counter = Counter()
+    messages: dict[str, str] = {}
     retried: Counter = Counter()
 
     def count_retries(response, *args, **kwargs):
@@ -143,13 +144,17 @@ def _our_worker(i: int, url: str, study_id: int, ready, go, deadline, out: str) 
             lat["complete"].append(time.perf_counter() - t)
             acked.append((trial.id, value, time.monotonic()))
         except OptimizerError as exc:
-            errors[str(exc.status or type(exc).__name__)] += 1
+            kind = str(exc.status or type(exc).__name__)
+            errors[kind] += 1
+            messages.setdefault(kind, str(exc).splitlines()[0][:200])
         except Exception as exc:  # noqa: BLE001 - counted, and the loop goes on
             errors[type(exc).__name__] += 1
+            messages.setdefault(type(exc).__name__, str(exc).splitlines()[0][:200])
             traceback.print_exc()
     client.close()
     Path(out).write_text(json.dumps({"lat": lat, "handed": handed, "acked": acked,
-                                     "errors": errors, "retried_503": retried["503"]}))
+                                     "errors": errors, "retried_503": retried["503"],
+                                     "messages": messages}))
 
 
 # -- Optuna's workers ----------------------------------------------------------------------
@@ -163,13 +168,17 @@ def _optuna_worker(i: int, url: str, name: str, ready, go, deadline, out: str) -
     handed: list[tuple[int, int]] = []
     errors: Counter = Counter()
     dists = distributions(SPACE)
-    study = None
-    try:
-        storage = optuna.storages.RDBStorage(url)
-        study = optuna.load_study(study_name=name, storage=storage,
-                                  sampler=optuna.samplers.RandomSampler())
-    except Exception as exc:  # noqa: BLE001 - e.g. too many connections: counted
-        errors[f"start: {type(exc).__name__}"] += 1
+    study, messages = None, {}
+    for attempt in range(20):  # e.g. too many connections: counted, and tried again
+        try:
+            storage = optuna.storages.RDBStorage(url)
+            study = optuna.load_study(study_name=name, storage=storage,
+                                      sampler=optuna.samplers.RandomSampler())
+            break
+        except Exception as exc:  # noqa: BLE001
+            errors[f"start: {type(exc).__name__}"] += 1
+            messages.setdefault(type(exc).__name__, str(exc).splitlines()[0][:200])
+            time.sleep(0.5 * (attempt + 1))
     ready.release()
     go.wait()
     end = deadline.value
@@ -190,9 +199,11 @@ def _optuna_worker(i: int, url: str, name: str, ready, go, deadline, out: str) -
             acked.append((trial._trial_id, value, time.monotonic()))
         except Exception as exc:  # noqa: BLE001 - counted, and the loop goes on
             errors[type(exc).__name__] += 1
+            messages.setdefault(type(exc).__name__, str(exc).splitlines()[0][:200])
             time.sleep(0.1)
     Path(out).write_text(json.dumps({"lat": lat, "handed": handed, "acked": acked,
-                                     "errors": errors, "retried_503": 0}))
+                                     "errors": errors, "retried_503": 0,
+                                     "messages": messages, "started": study is not None}))
 
 
 # -- a cell ----------------------------------------------------------------------------------
@@ -227,9 +238,10 @@ def run_workers(target, args: tuple, n: int, seconds: float,
 
 
 def summarize(results: list[dict], seconds: float, end: float) -> dict:
-    errors = Counter()
+    errors, messages = Counter(), {}
     for r in results:
         errors.update(r["errors"])
+        messages.update(r.get("messages", {}))
     lat = {k: sorted(x for r in results for x in r["lat"][k]) for k in KINDS}
     acked = [a for r in results for a in r["acked"]]
     within = sum(1 for _, _, when in acked if when <= end)
@@ -237,7 +249,8 @@ def summarize(results: list[dict], seconds: float, end: float) -> dict:
     ids, numbers = Counter(h[0] for h in handed), Counter(h[1] for h in handed)
     return {
         "trials": len(acked), "trials_per_s": round(within / seconds, 2),
-        "errors": dict(errors), "error_count": sum(errors.values()),
+        "workers_started": sum(1 for r in results if r.get("started", True)),
+        "errors": dict(errors), "error_count": sum(errors.values()), "messages": messages,
         "retried_503": sum(r["retried_503"] for r in results),
         "duplicate_ids": sum(c - 1 for c in ids.values() if c > 1),
         "duplicate_numbers": sum(c - 1 for c in numbers.values() if c > 1),
@@ -410,6 +423,13 @@ def write(report: dict, args) -> None:
             f"| {ratio} | {errs} | {c['retried_503']} | {c['duplicate_ids']}/"
             f"{c['duplicate_numbers'] + c['store_repeated_numbers']} | {c['lost']} | "
             + " | ".join(f"{lat[k]['p50']}/{lat[k]['p99']}" for k in KINDS) + " |")
+    notes = [f"- {c['system']} {c['sampler']} {c['workers']} workers, {kind}: {text}"
+             for c in cells for kind, text in c.get("messages", {}).items()]
+    notes += [f"- {c['system']} {c['sampler']} {c['workers']} workers: only "
+              f"{c['workers_started']} of them could start (connect and load the study)"
+              for c in cells if c.get("workers_started", c["workers"]) < c["workers"]]
+    if notes:
+        lines += ["", "What the errors said (the first of each kind):", "", *notes]
     (RESULTS / f"{args.out}.md").write_text("\n".join(lines) + "\n")
 
 

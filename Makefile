@@ -7,7 +7,7 @@ HOST ?=
 PORT ?=
 export OPTIMIZER_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: serve test lint bench bench-throughput bench-mo bench-gp-large demo vendor clean lock
+.PHONY: serve test lint bench bench-throughput bench-mo bench-gp-large bench-load demo vendor clean lock
 
 # Each stamp records which extras are installed; it is redone when pyproject.toml changes.
 $(VENV)/.stamp-base: pyproject.toml
@@ -57,6 +57,13 @@ bench-gp-large: $(VENV)/.stamp-bench
 	nice -n 10 $(BIN)/python benchmarks/gp_large.py latency
 	nice -n 10 $(BIN)/python benchmarks/gp_large.py http --pg-url "$(OPTIMIZER_TEST_POSTGRES_URL)"
 	nice -n 10 $(BIN)/python benchmarks/gp_large.py quality
+
+# nginx in front of two replicas on PostgreSQL, 16/64/200 worker processes, random and
+# Bayesian, beside Optuna's RDB storage: 5-minute cells, about 45 minutes in all
+# (`LOAD_ARGS="--seconds 60"` for shorter ones). Writes benchmarks/results/load.{md,json}.
+LOAD_ARGS ?=
+bench-load: $(VENV)/.stamp-bench
+	nice -n 10 $(BIN)/python benchmarks/load.py $(LOAD_ARGS)
 
 # The MLP example (4 worker processes, Bayesian search, median early stopping) against
 # a service started on a temporary SQLite file, stopped at the end.

@@ -158,21 +158,29 @@ class Service:
             return study, space, suggest.precompute(conn, study, space, count, now)
 
     def _suggest(self, conn, owner, study_id, count, worker_id, space, pre) -> Suggested:
-        # Everything here runs under the study's write lock: no read backs, and the trials
-        # are counted once, only if a criterion needs them.
+        # Every suggest of the study waits for its lock, so the statements run while it is
+        # held are few (each round trip is paid by all of them): no read backs, the counts
+        # and the lapsed leases in one query, and nothing to expire or give back read first.
         now = self.clock()
+        # A worker's own running trials: read before the lock (none, nearly always); a
+        # concurrent request of the same worker that adds one then counts as later.
+        own = sql.running_of_worker(conn, study_id, worker_id, now) if worker_id else []
         study = self._study(conn, owner, study_id, lock=True)
         if space is None:  # no read ahead (see _Hint): checked here, before any write
             space = Space.from_dict(study.definition["space"])
             suggest.check_count(study, space, count)
-        metrics.LEASES_EXPIRED.inc(sql.expire_lapsed(conn, study_id, now))
+        stored, lapsed = sql.counts_and_lapsed(conn, study_id, now)
+        if lapsed:  # expired now, so that the trials' counts show them as expired
+            metrics.LEASES_EXPIRED.inc(sql.expire_lapsed(conn, study_id, now))
+            stored = sql.state_counts(conn, study_id, now)
+        if own:  # a retrying worker gets its running trials back: read again, locked
+            own = sql.running_of_worker(conn, study_id, worker_id, now)
         trials: list[Trial] = []
         lease = now + study.lease_seconds
-        if worker_id is not None:  # a retrying worker gets its running trials back
-            for t in sql.running_of_worker(conn, study_id, worker_id, now)[:count]:
-                sql.update_trial(conn, t.id, lease_expires_at=lease)
-                trials.append(replace(t, lease_expires_at=lease))
-        counts = Counts(conn, study_id, now)
+        for t in own[:count]:
+            sql.update_trial(conn, t.id, lease_expires_at=lease)
+            trials.append(replace(t, lease_expires_at=lease))
+        counts = Counts(conn, study_id, now, known=stored)
         if count > len(trials) and exhausted_reason(conn, study, space, counts, now) is None:
             # A worker's own trials come back whatever the quota; new ones fit in it.
             room = self.quotas.room_for_running(study_id, counts()["running"], not trials)

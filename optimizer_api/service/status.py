@@ -19,9 +19,10 @@ from ..store import sql
 class Counts:
     """The study's trials per state, counted once and only if someone asks."""
 
-    def __init__(self, conn: Connection, study_id: int, now: float):
+    def __init__(self, conn: Connection, study_id: int, now: float,
+                 known: dict[str, int] | None = None):
         self._args = (conn, study_id, now)
-        self._counts: dict[str, int] | None = None
+        self._counts: dict[str, int] | None = known
 
     def __call__(self) -> dict[str, int]:
         if self._counts is None:

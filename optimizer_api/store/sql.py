@@ -107,6 +107,11 @@ _COUNTS = select(trial_counts.c.state, trial_counts.c.n).where(
 _LAPSED = select(func.count()).select_from(trials).where(
     trials.c.study_id == bindparam("study_id"), trials.c.state == RUNNING,
     trials.c.lease_expires_at < bindparam("now"))
+_LAPSED_ROW = "lapsed"  # no state is named so
+_COUNTS_AND_LAPSED = _COUNTS.union_all(
+    select(literal(_LAPSED_ROW), func.count()).select_from(trials).where(
+        trials.c.study_id == bindparam("study_id"), trials.c.state == RUNNING,
+        trials.c.lease_expires_at < bindparam("now")))
 _EXPIRE = (
     update(trials)
     .where(
@@ -224,6 +229,19 @@ def get_trial(
 def expire_lapsed(conn: Connection, study_id: int, now: float) -> int:
     """Mark the running trials whose lease lapsed expired; how many there were."""
     return conn.execute(_EXPIRE, {"_study_id": study_id, "_now": now}).rowcount
+
+
+def counts_and_lapsed(conn: Connection, study_id: int, now: float) -> tuple[dict[str, int], int]:
+    """The stored states' counts and how many running trials' leases lapsed, in one round
+    trip (for the suggest transaction, which holds the study's lock while it waits)."""
+    counts = {s.value: 0 for s in TrialState}
+    lapsed = 0
+    for state, n in conn.execute(_COUNTS_AND_LAPSED, {"study_id": study_id, "now": now}):
+        if state == _LAPSED_ROW:
+            lapsed = n
+        else:
+            counts[state] = n
+    return counts, lapsed
 
 
 def state_counts(conn: Connection, study_id: int, now: float) -> dict[str, int]:

@@ -229,6 +229,20 @@ def test_worker_id_gets_its_running_trials_back(svc):
     assert fresh[0].id not in {t.id for t in mine}
 
 
+def test_suggest_expires_lapsed_leases_before_counting_and_giving_back(svc, clock):
+    sid = make(svc, lease_seconds=10, max_trials=2)
+    lapsed = svc.suggest(ME, sid, count=2, worker_id="w1").trials
+    assert svc.suggest(ME, sid, worker_id="w2").trials == []  # max_trials reached
+    clock.now += 11  # both leases lapse: they no longer count, nor come back to w1
+    fresh = svc.suggest(ME, sid, count=2, worker_id="w1").trials
+    assert len(fresh) == 2 and not {t.id for t in fresh} & {t.id for t in lapsed}
+    assert [svc.trial(ME, sid, t.id).state.value for t in lapsed] == ["expired"] * 2
+    counts = svc.get_study(ME, sid).counts
+    assert (counts["running"], counts["expired"]) == (2, 2)
+    assert [t.id for t in svc.suggest(ME, sid, count=2, worker_id="w1").trials] == [
+        t.id for t in fresh]  # its running ones, read again under the lock
+
+
 def test_idempotency_keys_replay_reject_and_lock(svc):
     sid = make(svc)
     scope = f"POST /v1/studies/{sid}/suggest"

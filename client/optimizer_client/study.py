@@ -71,6 +71,22 @@ class Study:
         """Record a result for params chosen outside the service (an external trial)."""
         return self._observe({"params": params, "value": finite(value)})[0]
 
+    def enqueue(
+        self, params: dict[str, Any] | list[dict[str, Any]],
+        user_attrs: dict[str, Any] | None = None,
+    ) -> list[Trial]:
+        """Queue configurations that suggest hands out first, in this order, each once.
+
+        `params` is one configuration or a list of them; a parameter left out is drawn
+        at random when the trial is handed out. Returns the queued trials (state
+        `queued`); `Trial.cancel()` withdraws one before it is handed out.
+        """
+        body: dict[str, Any] = {"params": params}
+        if user_attrs is not None:
+            body["user_attrs"] = user_attrs
+        answer = self.client.request("POST", self._path("/trials"), json=body)
+        return [Trial(self, data) for data in answer["trials"]]
+
     def best(self) -> Trial | None:
         """Return the best completed trial, or None before any."""
         data = self.client.request("GET", self._path("/best"))["trial"]

@@ -92,6 +92,11 @@ class Trial:
         path = f"/v1/studies/{self.data['study_id']}/trials/{self.id}/heartbeat"
         self.data = self.study.client.request("POST", path, json={})["trial"]
 
+    def cancel(self) -> None:
+        """Withdraw a queued trial before it is handed out (ConflictError once it was)."""
+        path = f"/v1/studies/{self.data['study_id']}/trials/{self.id}"
+        self.data = self.study.client.request("DELETE", path)["trial"]
+
     def _observe(self, body: dict[str, Any]) -> bool:
         """POST an observation of this trial; whether it should stop."""
         trial, should_stop = self.study._observe({"trial_id": self.id, **body})

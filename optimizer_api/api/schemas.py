@@ -8,7 +8,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from ..domain import StudyView, Trial
+from ..domain import StudyView, Trial, TrialState
 from ..errors import OptimizerError
 from ..service import External, Failed, Final, Intermediate, Pruned
 from ..service.explore import SORTS
@@ -87,6 +87,20 @@ class StudyCreate(Schema):
     max_duration_seconds = FiniteFloat(
         load_default=None, allow_none=True, validate=validate.Range(min=0, min_inclusive=False)
     )
+    initial_trials = fields.List(fields.Raw(), load_default=None, allow_none=True)
+
+
+class EnqueueIn(Schema):
+    """One configuration (an object) or several (a list), and user_attrs for each."""
+
+    params = fields.Raw(required=True)
+    user_attrs = fields.Dict(load_default=None, allow_none=True)
+
+    @post_load
+    def _as_list(self, data: dict[str, Any], **kwargs) -> dict[str, Any]:
+        if not isinstance(data["params"], list):
+            data["params"] = [data["params"]]
+        return data
 
 
 class SuggestIn(Schema):
@@ -156,8 +170,7 @@ class HeartbeatIn(Schema):
 
 class TrialsQuery(Schema):
     state = fields.List(
-        fields.String(validate=validate.OneOf(["running", "completed", "pruned", "failed",
-                                               "expired"])),
+        fields.String(validate=validate.OneOf([s.value for s in TrialState])),
         load_default=None,
     )
     limit = fields.Integer(load_default=1000, validate=validate.Range(1, 10_000))
@@ -228,6 +241,7 @@ def trial_json(t: Trial) -> dict[str, Any]:
         "worker_id": t.worker_id,
         "external": t.external,
         "info": t.info,
+        "user_attrs": t.user_attrs or {},
         "created_at": timestamp(t.created_at),
         "finished_at": timestamp(t.finished_at),
         "lease_expires_at": timestamp(t.lease_expires_at),

@@ -1,4 +1,4 @@
-"""Trials of a study: suggest, observe, heartbeat, list, best."""
+"""Trials of a study: suggest, observe, heartbeat, enqueue, cancel, list, best."""
 
 from __future__ import annotations
 
@@ -6,7 +6,15 @@ from flask import Blueprint, request
 
 from .body import load
 from .explore import csv_export, wants_csv
-from .schemas import HeartbeatIn, ObserveIn, SuggestIn, TrialsQuery, trial_json, trials_page_json
+from .schemas import (
+    EnqueueIn,
+    HeartbeatIn,
+    ObserveIn,
+    SuggestIn,
+    TrialsQuery,
+    trial_json,
+    trials_page_json,
+)
 from .views import idempotency_key, ok, owner, reply, service
 
 bp = Blueprint("trials", __name__, url_prefix="/v1/studies/<int:study_id>")
@@ -42,6 +50,19 @@ def list_trials(study_id: int):
     page = service().trials(owner(), study_id, query["state"], query["limit"], query["offset"],
                             query["sort"], query["params"], query["after"])
     return ok(trials_page_json(page, query))
+
+
+@bp.post("/trials")
+def enqueue(study_id: int):
+    key = idempotency_key()
+    args = load(EnqueueIn())
+    return reply(service().enqueue(owner(), study_id, args["params"], args["user_attrs"], key))
+
+
+@bp.delete("/trials/<int:trial_id>")
+def cancel(study_id: int, trial_id: int):
+    key = idempotency_key()
+    return reply(service().cancel(owner(), study_id, trial_id, key))
 
 
 @bp.get("/trials/<int:trial_id>")

@@ -22,9 +22,10 @@ from ..domain import Owner, Study, StudyView, Trial, TrialState
 from ..errors import AlreadyExists, Conflict, NotFound, StoreUnavailable
 from ..space import Space
 from ..store import Store, reads, sql
-from . import definition, explore, idempotency, judge, observe, studies, suggest
+from . import definition, explore, idempotency, judge, observe, queue, studies, suggest
 from .idempotency import Key, Replay
 from .observe import External, Failed, Final, Intermediate, Observation, Pruned
+from .queue import Enqueued
 from .quotas import Quotas
 from .status import Counts, exhausted_reason, status
 from .studies import Created
@@ -36,7 +37,7 @@ RUNNING = TrialState.RUNNING
 Answer = Callable[[Any], tuple[int, Any]]
 
 __all__ = [
-    "Created", "External", "Failed", "Final", "Intermediate", "Key", "Observation",
+    "Created", "Enqueued", "External", "Failed", "Final", "Intermediate", "Key", "Observation",
     "Observed", "Owner", "Pruned", "Quotas", "Replay", "Service", "Suggested", "Tokens",
 ]
 
@@ -150,8 +151,11 @@ class Service:
             suggest.check_count(study, space, count)
             if worker_id is not None:
                 count -= len(sql.running_of_worker(conn, study_id, worker_id, now))
-            if count <= 0 or exhausted_reason(conn, study, space, Counts(conn, study_id, now),
-                                              now):
+            counts = Counts(conn, study_id, now)
+            if count <= 0 or exhausted_reason(conn, study, space, counts, now):
+                return study, space, None
+            count -= counts()["queued"]  # handed out first
+            if count <= 0:
                 return study, space, None
             return study, space, suggest.precompute(conn, study, space, count, now)
 
@@ -175,13 +179,46 @@ class Service:
             # A worker's own trials come back whatever the quota; new ones fit in it.
             room = self.quotas.room_for_running(study_id, counts()["running"], not trials)
             need = min(count - len(trials), room)
+            taken = queue.take(conn, study, space, counts, need, worker_id, now)
+            counts.add_running(len(taken), from_queue=True)
+            if taken:  # the proposal made ahead did not know them as running
+                pre = None
             new, study = suggest.new_trials(
-                conn, study, space, counts, need, worker_id, now, pre
+                conn, study, space, counts, need - len(taken), worker_id, now, pre
             )
             counts.add_running(len(new))
-            trials += new
+            trials += taken + new
         state, reason = status(conn, study, space, counts, now)
         return Suggested(trials, state, reason)
+
+    # -- queued trials ---------------------------------------------------------------
+    def enqueue(
+        self, owner: Owner, study_id: int, params: Sequence[Any],
+        user_attrs: dict | None = None, key: Key | None = None,
+    ) -> Enqueued | Replay:
+        """Queue configurations for suggest to hand out first, in this order.
+
+        Raises:
+            InvalidRequest: naming the configuration and parameter outside the space.
+        """
+
+        def _enqueue(conn):
+            study = self._study(conn, owner, study_id, lock=True)
+            checked = queue.check_params(Space.from_dict(study.definition["space"]), params)
+            return Enqueued(queue.enqueue(conn, study, checked, user_attrs, self.clock())[0])
+
+        return self._write(key, _enqueue)
+
+    def cancel(self, owner: Owner, study_id: int, trial_id: int, key: Key | None = None
+               ) -> Trial | Replay:
+        """Withdraw a queued trial; Conflict if it is not queued."""
+
+        def _cancel(conn):
+            now = self.clock()
+            self._study(conn, owner, study_id, lock=True)
+            return queue.cancel(conn, self._trial(conn, study_id, trial_id, now), now)
+
+        return self._write(key, _cancel)
 
     # -- observe ---------------------------------------------------------------------
     def observe(

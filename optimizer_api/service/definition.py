@@ -12,6 +12,7 @@ from typing import Any
 from .. import samplers, stopping
 from ..errors import InvalidRequest
 from ..space import Space
+from .queue import check_params
 
 DEFAULT_ALGORITHM = "random"
 DEFAULT_LEASE_SECONDS = 600.0
@@ -39,7 +40,7 @@ def canonical(spec: Mapping[str, Any]) -> dict[str, Any]:
         InvalidRequest: the algorithm or early-stopping rule or their options are not valid.
     """
     space = Space.from_dict(spec["space"])
-    return {
+    out = {
         "name": spec["name"],
         "direction": spec.get("direction") or "minimize",
         "space": space.to_dict(),
@@ -53,6 +54,9 @@ def canonical(spec: Mapping[str, Any]) -> dict[str, Any]:
         "no_improvement_trials": spec.get("no_improvement_trials"),
         "max_duration_seconds": spec.get("max_duration_seconds"),
     }
+    if spec.get("initial_trials"):  # absent otherwise: older definitions compare equal
+        out["initial_trials"] = check_params(space, spec["initial_trials"], "initial_trials")
+    return out
 
 
 def _algorithm(raw: Any, space: Space) -> dict[str, Any]:

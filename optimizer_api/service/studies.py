@@ -11,7 +11,7 @@ from ..domain import Study, StudyView
 from ..errors import Conflict
 from ..space import Space
 from ..store import reads, sql
-from . import definition
+from . import definition, queue
 from .quotas import Quotas
 from .status import Counts, status
 
@@ -50,6 +50,8 @@ def create(conn: Connection, new: New, now: float) -> Created:
         stored = {**canon, definition.GIVEN: new.given}
         study_id = sql.insert_study(conn, new.owner, canon["name"], stored, seed, now)
         study = sql.get_study(conn, study_id)
+        if canon.get("initial_trials"):
+            study = queue.enqueue(conn, study, canon["initial_trials"], None, now)[1]
     elif not definition.same(study.definition, canon):
         raise Conflict(
             f"a study named {canon['name']!r} exists with another definition",

@@ -119,6 +119,28 @@ def _bad(study):
         ("lone surrogate", "POST", "/v1/studies", b'{"name": "\\ud800", "space": {}}', j, 400,
          None),
         ("NUL in a string", "POST", sug, b'{"worker_id": "a\\u0000b"}', j, 400, None),
+        # queued trials
+        ("enqueue out of space", "POST", f"/v1/studies/{sid}/trials", {"params": {"x": 2}}, j,
+         422, "params.x"),
+        ("enqueue unknown param", "POST", f"/v1/studies/{sid}/trials",
+         {"params": [{"x": 0.1}, {"zz": 1}]}, j, 422, "params[1].zz"),
+        ("enqueue bad choice", "POST", f"/v1/studies/{sid}/trials",
+         {"params": [{"c": "a"}, {"c": "q"}]}, j, 422, "params[1].c"),
+        ("enqueue no params", "POST", f"/v1/studies/{sid}/trials", {}, j, 422, "params"),
+        ("enqueue params a number", "POST", f"/v1/studies/{sid}/trials", {"params": 3}, j, 422,
+         "params"),
+        ("enqueue nothing", "POST", f"/v1/studies/{sid}/trials", {"params": []}, j, 422,
+         "params"),
+        ("enqueue user_attrs a list", "POST", f"/v1/studies/{sid}/trials",
+         {"params": {"x": 0.1}, "user_attrs": [1]}, j, 422, "user_attrs"),
+        ("enqueue huge user_attrs", "POST", f"/v1/studies/{sid}/trials",
+         {"params": {"x": 0.1}, "user_attrs": {"a": "x" * 20000}}, j, 422, "user_attrs"),
+        ("cancel a running trial", "DELETE", f"/v1/studies/{sid}/trials/{run}", None, None, 409,
+         "trial_id"),
+        ("cancel an unknown trial", "DELETE", f"/v1/studies/{sid}/trials/99999", None, None, 404,
+         "trial_id"),
+        ("initial trial out of space", "POST", "/v1/studies", {"name": "t", "space": space,
+         "initial_trials": [{"x": 0.5}, {"x": 5}]}, j, 422, "initial_trials[1].x"),
     ]
 
 

@@ -126,6 +126,8 @@ class Client:
         no_improvement_trials: int | None = None,
         max_duration_seconds: float | None = None,
         initial_trials: list[dict[str, Any]] | None = None,
+        description: str | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> Study:
         """Create a study, or load the existing one with the same name and definition.
 
@@ -133,7 +135,8 @@ class Client:
         study. A study of the same name with another definition raises `ConflictError`.
         `target_value`, `no_improvement_trials` and `max_duration_seconds` end the study
         early (see the service's README). `initial_trials` are configurations queued at
-        creation, handed out first (see `Study.enqueue`).
+        creation, handed out first (see `Study.enqueue`). `description` and `metadata`
+        are notes, not part of the definition (`Study.update` changes them).
         """
         if isinstance(algorithm, str):
             algorithm = {"name": algorithm}
@@ -153,6 +156,8 @@ class Client:
             "no_improvement_trials": no_improvement_trials,
             "max_duration_seconds": max_duration_seconds,
             "initial_trials": initial_trials,
+            "description": description,
+            "metadata": metadata,
         }
         body.update({key: value for key, value in optional.items() if value is not None})
         return Study(self, self.request("POST", "/v1/studies", json=body))

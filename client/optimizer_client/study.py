@@ -44,6 +44,24 @@ class Study:
     def __repr__(self) -> str:
         return f"Study(id={self.id}, name={self.name!r}, status={self.status!r})"
 
+    @property
+    def description(self) -> str | None:
+        """The study's description, as last seen."""
+        return self.data.get("description")
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The study's free-form metadata, as last seen."""
+        return self.data.get("metadata") or {}
+
+    def update(self, **changes: Any) -> Study:
+        """Change the study: `name`, `description`, `metadata` (replaced whole), and its
+        completion criteria (`max_trials`, `max_failed_trials`, `target_value`,
+        `no_improvement_trials`, `max_duration_seconds`, `lease_seconds`). What defines
+        the search (space, algorithm, direction, ...) cannot change (BadRequestError)."""
+        self.data = self.client.request("PATCH", self._path(), json=changes)
+        return self
+
     def refresh(self) -> Study:
         """Reload the study (status, trial counts, best trial) from the server."""
         self.data = self.client.request("GET", self._path())

@@ -65,27 +65,34 @@ class Trial:
             f"params={self.params!r}, value={self.value!r})"
         )
 
-    def report(self, step: int, value: float) -> bool:
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        """The user's own JSON for this trial, as last seen."""
+        return self.data.get("user_attrs") or {}
+
+    # Each report may carry `user_attrs`: merged into the trial's (a key set to None is
+    # removed), at most 16 KiB in all.
+    def report(self, step: int, value: float, user_attrs: dict | None = None) -> bool:
         """Record an intermediate value; return True when the trial should stop early."""
-        return self._observe({"value": finite(value), "step": step})
+        return self._observe({"value": finite(value), "step": step}, user_attrs)
 
-    def complete(self, value: float) -> None:
+    def complete(self, value: float, user_attrs: dict | None = None) -> None:
         """Record the final value: the trial is completed."""
-        self._observe({"value": finite(value)})
+        self._observe({"value": finite(value)}, user_attrs)
 
-    def fail(self, reason: str | None = None) -> None:
+    def fail(self, reason: str | None = None, user_attrs: dict | None = None) -> None:
         """Mark the trial failed, with an optional reason."""
         body: dict[str, Any] = {"failed": True}
         if reason is not None:
             body["reason"] = reason
-        self._observe(body)
+        self._observe(body, user_attrs)
 
-    def prune(self, value: float | None = None) -> None:
+    def prune(self, value: float | None = None, user_attrs: dict | None = None) -> None:
         """Stop the trial early; its value defaults to the last intermediate value."""
         body: dict[str, Any] = {"pruned": True}
         if value is not None:
             body["value"] = finite(value)
-        self._observe(body)
+        self._observe(body, user_attrs)
 
     def heartbeat(self) -> None:
         """Renew the trial's lease so a long step does not let it expire."""
@@ -97,8 +104,10 @@ class Trial:
         path = f"/v1/studies/{self.data['study_id']}/trials/{self.id}"
         self.data = self.study.client.request("DELETE", path)["trial"]
 
-    def _observe(self, body: dict[str, Any]) -> bool:
+    def _observe(self, body: dict[str, Any], user_attrs: dict | None = None) -> bool:
         """POST an observation of this trial; whether it should stop."""
+        if user_attrs is not None:
+            body["user_attrs"] = user_attrs
         trial, should_stop = self.study._observe({"trial_id": self.id, **body})
         self.data = trial.data
         return should_stop

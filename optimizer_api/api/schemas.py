@@ -88,6 +88,31 @@ class StudyCreate(Schema):
         load_default=None, allow_none=True, validate=validate.Range(min=0, min_inclusive=False)
     )
     initial_trials = fields.List(fields.Raw(), load_default=None, allow_none=True)
+    description = fields.String(load_default=None, allow_none=True,
+                                validate=validate.Length(max=10_000))
+    metadata = fields.Dict(load_default=None, allow_none=True)
+
+
+class StudyPatch(Schema):
+    """What PATCH may change; fields that define the search are named in a 422."""
+
+    name = fields.String(validate=validate.Length(1, 200))
+    description = fields.String(allow_none=True, validate=validate.Length(max=10_000))
+    metadata = fields.Dict(allow_none=True)
+    max_trials = _positive_int()
+    max_failed_trials = _positive_int()
+    lease_seconds = FiniteFloat(allow_none=True, validate=validate.Range(1, 7 * 24 * 3600))
+    target_value = FiniteFloat(allow_none=True)
+    no_improvement_trials = _positive_int()
+    max_duration_seconds = FiniteFloat(
+        allow_none=True, validate=validate.Range(min=0, min_inclusive=False))
+    # Known, so that the service names them as fixed rather than as unknown fields.
+    space = fields.Raw(allow_none=True)
+    algorithm = fields.Raw(allow_none=True)
+    direction = fields.Raw(allow_none=True)
+    seed = fields.Raw(allow_none=True)
+    early_stopping = fields.Raw(allow_none=True)
+    initial_trials = fields.Raw(allow_none=True)
 
 
 class EnqueueIn(Schema):
@@ -116,6 +141,7 @@ class ObserveIn(Schema):
     pruned = StrictBool()
     reason = fields.String(validate=validate.Length(max=10_000))
     params = fields.Dict()
+    user_attrs = fields.Dict(allow_none=True)
 
     @post_load
     def _one_kind(self, data: dict[str, Any], **kwargs) -> dict[str, Any]:
@@ -132,11 +158,11 @@ class ObserveIn(Schema):
 
 
 _KIND_FIELDS = {
-    "external": {"params", "value"},
-    "failed": {"trial_id", "failed", "reason"},
-    "pruned": {"trial_id", "pruned", "value"},
-    "intermediate": {"trial_id", "value", "step"},
-    "final": {"trial_id", "value"},
+    "external": {"params", "value", "user_attrs"},
+    "failed": {"trial_id", "failed", "reason", "user_attrs"},
+    "pruned": {"trial_id", "pruned", "value", "user_attrs"},
+    "intermediate": {"trial_id", "value", "step", "user_attrs"},
+    "final": {"trial_id", "value", "user_attrs"},
 }
 _KIND_REQUIRED = {
     "external": {"params", "value"},
@@ -254,6 +280,8 @@ def study_json(view: StudyView) -> dict[str, Any]:
         "id": s.id,
         "owner": s.owner,
         **{k: d.get(k) for k in _DEFINITION_FIELDS},
+        "description": s.description,
+        "metadata": s.metadata or {},
         "created_at": timestamp(s.created_at),
         "status": view.status,
         "status_reason": view.status_reason,

@@ -1,11 +1,11 @@
-"""Studies: create (or load), list, get, delete."""
+"""Studies: create (or load), list, get, update, delete."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
 from .body import load
-from .schemas import StudiesQuery, StudyCreate, page_json, study_json
+from .schemas import StudiesQuery, StudyCreate, StudyPatch, page_json, study_json
 from .views import idempotency_key, ok, owner, reply, service
 
 bp = Blueprint("studies", __name__, url_prefix="/v1/studies")
@@ -30,6 +30,12 @@ def list_studies():
 @bp.get("/<int:study_id>")
 def get_study(study_id: int):
     return ok(study_json(service().get_study(owner(), study_id)))
+
+
+@bp.patch("/<int:study_id>")
+def update_study(study_id: int):
+    changes = load(StudyPatch())
+    return ok(study_json(service().update_study(owner(), study_id, changes)))
 
 
 @bp.delete("/<int:study_id>")

@@ -22,7 +22,7 @@ from ..domain import Owner, Study, StudyView, Trial, TrialState
 from ..errors import AlreadyExists, Conflict, NotFound, StoreUnavailable
 from ..space import Space
 from ..store import Store, reads, sql
-from . import definition, explore, idempotency, judge, observe, queue, studies, suggest
+from . import definition, edit, explore, idempotency, judge, observe, queue, studies, suggest
 from .idempotency import Key, Replay
 from .observe import External, Failed, Final, Intermediate, Observation, Pruned
 from .queue import Enqueued
@@ -80,8 +80,11 @@ class Service:
             Conflict: the owner has a study of that name with another definition.
             QuotaExceeded: the owner has as many studies as allowed.
         """
+        spec = dict(spec)
+        notes = {k: spec.pop(k) for k in edit.NOTES if spec.get(k) is not None}
+        edit.check({"metadata": notes.get("metadata")})
         canon = definition.canonical(spec)
-        new = studies.New(owner.name, canon, dict(spec), self.quotas)
+        new = studies.New(owner.name, canon, spec, self.quotas, notes)
         for _ in range(2):  # a concurrent create of the same name may win the insert
             try:
                 return self._write(key, studies.create, new, self.clock())
@@ -92,6 +95,22 @@ class Service:
     def get_study(self, owner: Owner, study_id: int) -> StudyView:
         with self.store.read() as conn:
             return studies.view(conn, self._study(conn, owner, study_id), self.clock())
+
+    def update_study(self, owner: Owner, study_id: int, changes: Mapping[str, Any]
+                     ) -> StudyView:
+        """Rename the study, change its completion criteria, description or metadata.
+
+        Raises:
+            InvalidRequest: naming a field that may not change (the space, ...).
+            Conflict: the owner has another study of the new name.
+        """
+        edit.check(changes)
+
+        def _update(conn):
+            study = edit.update(conn, self._study(conn, owner, study_id, lock=True), changes)
+            return studies.view(conn, study, self.clock())
+
+        return self.store.run_write(_update)
 
     def list_studies(
         self, owner: Owner, name: str | None = None, limit: int = 100, offset: int = 0
@@ -258,6 +277,7 @@ class Service:
                                                           verdict)
             else:
                 trial = observe.finish(conn, trial, obs, now)
+        trial = observe.set_attrs(conn, trial, obs.user_attrs)
         state, reason = status(conn, study, space, Counts(conn, study_id, now), now)
         return Observed(trial, should_stop, state, reason)
 

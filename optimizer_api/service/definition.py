@@ -23,9 +23,12 @@ GIVEN = "given"
 
 
 def same(stored: Mapping[str, Any], canon: Mapping[str, Any]) -> bool:
-    """Whether a stored study's definition is the one `canon` describes."""
+    """Whether a stored study's definition is the one `canon` describes: as it was first
+    given, or as it is now (after PATCH changed its name or criteria; service/edit.py)."""
     if GIVEN not in stored:
         return stored == canon
+    if {k: v for k, v in stored.items() if k != GIVEN} == canon:
+        return True
     try:
         return canonical(stored[GIVEN]) == canon
     except (InvalidRequest, KeyError):  # valid then, not now: not the same definition

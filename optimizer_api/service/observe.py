@@ -16,7 +16,7 @@ from ..domain import Study, Trial, TrialState
 from ..errors import Conflict, InvalidRequest
 from ..space import Space
 from ..store import sql
-from . import judge
+from . import attrs, judge
 
 RUNNING, EXPIRED = TrialState.RUNNING, TrialState.EXPIRED
 # Intermediate values a trial keeps: bounds what one trial weighs in every read (about
@@ -30,6 +30,7 @@ class Final:
 
     trial_id: int
     value: float
+    user_attrs: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,14 @@ class Intermediate:
     trial_id: int
     step: int
     value: float
+    user_attrs: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
 class Failed:
     trial_id: int
     reason: str | None = None
+    user_attrs: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class Pruned:
 
     trial_id: int
     value: float | None = None
+    user_attrs: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class External:
 
     params: dict[str, Any]
     value: float
+    user_attrs: dict[str, Any] | None = None
 
 
 Observation = Final | Intermediate | Failed | Pruned | External
@@ -76,6 +81,19 @@ def external(conn: Connection, study: Study, space: Space, obs: External, now: f
     )
     sql.update_study(conn, study.id, next_number=study.next_number + 1)
     return trial_id
+
+
+def set_attrs(conn: Connection, trial: Trial, user_attrs: dict | None) -> Trial:
+    """Merge a report's user_attrs into the trial's (a key set to null is removed).
+
+    Raises:
+        InvalidRequest: naming user_attrs, when the merged object is too big.
+    """
+    if user_attrs is None:
+        return trial
+    merged = attrs.merged(trial.user_attrs, user_attrs)
+    sql.update_trial(conn, trial.id, user_attrs=merged)
+    return replace(trial, user_attrs=merged)
 
 
 def intermediate(

@@ -105,6 +105,21 @@ class Study:
         answer = self.client.request("POST", self._path("/trials"), json=body)
         return [Trial(self, data) for data in answer["trials"]]
 
+    def changes(
+        self, since: str = "0", wait: float = 0.0, limit: int = 100
+    ) -> tuple[list[Trial], str]:
+        """The trials changed after cursor `since` ("0": every trial), as they are now,
+        and the cursor to pass next time; pages through what is waiting. With `wait`
+        (at most 30 s), waits that long for a first change when there is none."""
+        found: list[Trial] = []
+        params: dict[str, Any] = {"since": since, "limit": limit, "wait": wait}
+        while True:
+            page = self.client.request("GET", self._path("/changes"), params=params)
+            found += [Trial(self, data) for data in page["trials"]]
+            params = {"since": page["cursor"], "limit": limit}
+            if not page["more"]:
+                return found, page["cursor"]
+
     def best(self) -> Trial | None:
         """Return the best completed trial, or None before any."""
         data = self.client.request("GET", self._path("/best"))["trial"]

@@ -216,6 +216,12 @@ class TrialsQuery(Schema):
             raise ValidationError("after pages by number: sort must be number", "after")
 
 
+class ChangesQuery(Schema):
+    since = fields.String(load_default="0", validate=validate.Length(1, 40))
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+    wait = fields.Float(load_default=0.0, validate=validate.Range(0, 30))
+
+
 class SampleQuery(Schema):
     limit = fields.Integer(load_default=2000, validate=validate.Range(1, 20_000))
 

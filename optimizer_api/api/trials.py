@@ -1,4 +1,4 @@
-"""Trials of a study: suggest, observe, heartbeat, enqueue, cancel, list, best."""
+"""Trials of a study: suggest, observe, heartbeat, enqueue, cancel, list, changes, best."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from flask import Blueprint, request
 from .body import load
 from .explore import csv_export, wants_csv
 from .schemas import (
+    ChangesQuery,
     EnqueueIn,
     HeartbeatIn,
     ObserveIn,
@@ -63,6 +64,14 @@ def enqueue(study_id: int):
 def cancel(study_id: int, trial_id: int):
     key = idempotency_key()
     return reply(service().cancel(owner(), study_id, trial_id, key))
+
+
+@bp.get("/changes")
+def changes(study_id: int):
+    query = ChangesQuery().load(request.args.to_dict())
+    found = service().changes(owner(), study_id, query["since"], query["limit"], query["wait"])
+    return ok({"trials": [trial_json(t) for t in found.trials], "cursor": found.cursor,
+               "more": found.more})
 
 
 @bp.get("/trials/<int:trial_id>")

@@ -21,8 +21,20 @@ from ..analysis import ImportanceReport
 from ..domain import Owner, Study, StudyView, Trial, TrialState
 from ..errors import AlreadyExists, Conflict, NotFound, StoreUnavailable
 from ..space import Space
-from ..store import Store, reads, sql
-from . import definition, edit, explore, idempotency, judge, observe, queue, studies, suggest
+from ..store import Store, changes, reads, sql
+from . import (
+    definition,
+    edit,
+    explore,
+    feed,
+    idempotency,
+    judge,
+    observe,
+    queue,
+    studies,
+    suggest,
+)
+from .feed import Changes
 from .idempotency import Key, Replay
 from .observe import External, Failed, Final, Intermediate, Observation, Pruned
 from .queue import Enqueued
@@ -37,8 +49,9 @@ RUNNING = TrialState.RUNNING
 Answer = Callable[[Any], tuple[int, Any]]
 
 __all__ = [
-    "Created", "Enqueued", "External", "Failed", "Final", "Intermediate", "Key", "Observation",
-    "Observed", "Owner", "Pruned", "Quotas", "Replay", "Service", "Suggested", "Tokens",
+    "Changes", "Created", "Enqueued", "External", "Failed", "Final", "Intermediate", "Key",
+    "Observation", "Observed", "Owner", "Pruned", "Quotas", "Replay", "Service", "Suggested",
+    "Tokens",
 ]
 
 
@@ -312,6 +325,27 @@ class Service:
             filters = explore.param_filters(Space.from_dict(study.definition["space"]), params)
             return reads.page(conn, study_id, now, states=states, filters=filters, sort=sort,
                               limit=limit, offset=offset, after=after)
+
+    def changes(
+        self, owner: Owner, study_id: int, since: str | None = None, limit: int = 100,
+        wait: float = 0.0,
+    ) -> Changes:
+        """The study's trials changed after cursor `since` (feed.py), at most `limit`;
+        with `wait` seconds, the answer waits up to that long for a first change.
+
+        Raises:
+            InvalidRequest: naming `since`, when it is not a cursor.
+        """
+        after = feed.parse(since)
+        deadline = time.monotonic() + min(max(wait, 0.0), feed.MAX_WAIT_SECONDS)
+        while True:
+            with self.store.read() as conn:
+                self._study(conn, owner, study_id)
+                below = changes.horizon(conn, study_id)
+                found = changes.changed(conn, study_id, after, below, limit + 1, self.clock())
+            if found or time.monotonic() >= deadline:
+                return feed.page(found, limit, below, after)
+            time.sleep(feed.POLL_SECONDS)
 
     def export(
         self, owner: Owner, study_id: int, states: Sequence[str] | None = None,

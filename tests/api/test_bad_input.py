@@ -160,6 +160,15 @@ def _bad(study):
                                                     "user_attrs": [1]}, j, 422, "user_attrs"),
         ("observe huge user_attrs", "POST", obs, {"trial_id": run, "value": 1,
          "user_attrs": {"a": "x" * 20_000}}, j, 422, "user_attrs"),
+        # the change feed
+        ("changes bad cursor", "GET", f"/v1/studies/{sid}/changes?since=abc", None, None, 422,
+         "since"),
+        ("changes negative cursor", "GET", f"/v1/studies/{sid}/changes?since=-5", None, None,
+         422, "since"),
+        ("changes limit zero", "GET", f"/v1/studies/{sid}/changes?limit=0", None, None, 422,
+         "limit"),
+        ("changes wait too long", "GET", f"/v1/studies/{sid}/changes?wait=600", None, None,
+         422, "wait"),
         ("initial trial out of space", "POST", "/v1/studies", {"name": "t", "space": space,
          "initial_trials": [{"x": 0.5}, {"x": 5}]}, j, 422, "initial_trials[1].x"),
     ]

@@ -182,6 +182,13 @@ class Client:
             offset = body.get("next_offset")  # absent from servers that did not page
         return found
 
+    def import_study(self, document: dict[str, Any], name: str | None = None) -> Study:
+        """Create a study from a document `Study.export()` made (on any server), under
+        `name` if given; a name the owner already has raises `ConflictError`."""
+        params = {"name": name} if name else None
+        return Study(self, self.request("POST", "/v1/studies/import", json=document,
+                                        params=params))
+
     def delete_study(self, study_id: int) -> None:
         """Delete a study and its trials."""
         self.request("DELETE", f"/v1/studies/{study_id}")

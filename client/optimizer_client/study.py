@@ -120,6 +120,11 @@ class Study:
             if not page["more"]:
                 return found, page["cursor"]
 
+    def export(self) -> dict[str, Any]:
+        """The whole study as one JSON document (definition, trials, curves, metadata),
+        for `Client.import_study` on this server or another."""
+        return self.client.request("GET", self._path("/export"))
+
     def best(self) -> Trial | None:
         """Return the best completed trial, or None before any."""
         data = self.client.request("GET", self._path("/best"))["trial"]

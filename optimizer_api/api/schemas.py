@@ -216,6 +216,10 @@ class TrialsQuery(Schema):
             raise ValidationError("after pages by number: sort must be number", "after")
 
 
+class ImportQuery(Schema):
+    name = fields.String(load_default=None, validate=validate.Length(1, 200))
+
+
 class ChangesQuery(Schema):
     since = fields.String(load_default="0", validate=validate.Length(1, 40))
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))

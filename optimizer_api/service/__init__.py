@@ -33,6 +33,7 @@ from . import (
     queue,
     studies,
     suggest,
+    transfer,
 )
 from .feed import Changes
 from .idempotency import Key, Replay
@@ -124,6 +125,32 @@ class Service:
             return studies.view(conn, study, self.clock())
 
         return self.store.run_write(_update)
+
+    def export_study(self, owner: Owner, study_id: int) -> dict[str, Any]:
+        """The whole study as one document (transfer.py), read from one snapshot."""
+        with self.store.snapshot() as conn:
+            doc = transfer.study_doc(self._study(conn, owner, study_id))
+            doc["trials"] = [transfer.trial_doc(t) for t in transfer.all_trials(conn, study_id)]
+        return doc
+
+    def import_study(self, owner: Owner, doc: Any, name: str | None = None,
+                     key: Key | None = None) -> Created | Replay:
+        """Create a study of `owner` from an exported document, in one transaction.
+
+        Raises:
+            InvalidRequest: naming what in the document is wrong; nothing is stored.
+            Conflict: naming `name`, when the owner has a study of that name.
+            QuotaExceeded: the owner has as many studies as allowed.
+        """
+        study, rows = transfer.check(doc, name)
+
+        def _import(conn):
+            self.quotas.check_studies(owner.name, sql.count_studies(conn, owner.name))
+            study_id = transfer.write(conn, owner.name, study, rows)
+            return Created(studies.view(conn, sql.get_study(conn, study_id), self.clock()),
+                           True)
+
+        return self._write(key, _import)
 
     def list_studies(
         self, owner: Owner, name: str | None = None, limit: int = 100, offset: int = 0

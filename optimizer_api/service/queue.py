@@ -39,19 +39,23 @@ class Enqueued:
     trials: list[Trial]
 
 
-def check_params(space: Space, items: Sequence[Any], field: str = "params") -> list[dict]:
+def check_params(space: Space, items: Sequence[Any], field: str = "params",
+                 indexed: bool | None = None) -> list[dict]:
     """Each configuration's canonical params; parameters may be missing (drawn later).
 
     Raises:
-        InvalidRequest: naming `field[i].name` for an unknown parameter or a bad value.
+        InvalidRequest: naming `field[i].name` for an unknown parameter or a bad value
+            (`field.name` when not `indexed`: by default, one configuration in `params`).
     """
+    if indexed is None:
+        indexed = len(items) > 1 or field != "params"
     if not 1 <= len(items) <= MAX_PER_CALL:
         message = f"give 1 to {MAX_PER_CALL} configurations"
         raise InvalidRequest(f"{field}: {message}", errors={field: [message]})
     errors: dict[str, list[str]] = {}
     out = []
     for i, params in enumerate(items):
-        where = f"{field}[{i}]" if len(items) > 1 or field != "params" else field
+        where = f"{field}[{i}]" if indexed else field
         if not isinstance(params, Mapping):
             errors[where] = ["must be an object of parameter values"]
             continue

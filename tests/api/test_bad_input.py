@@ -169,6 +169,15 @@ def _bad(study):
          "limit"),
         ("changes wait too long", "GET", f"/v1/studies/{sid}/changes?wait=600", None, None,
          422, "wait"),
+        # import
+        ("import not a document", "POST", "/v1/studies/import", {"name": "t"}, j, 422,
+         "format"),
+        ("import a later version", "POST", "/v1/studies/import",
+         {"format": "optimizer-api/study", "version": 2}, j, 422, "version"),
+        ("import without a study", "POST", "/v1/studies/import",
+         {"format": "optimizer-api/study", "version": 1, "trials": []}, j, 422, "study"),
+        ("import an empty name", "POST", "/v1/studies/import?name=", {}, j, 422, "name"),
+        ("export an unknown study", "GET", "/v1/studies/999/export", None, None, 404, None),
         ("initial trial out of space", "POST", "/v1/studies", {"name": "t", "space": space,
          "initial_trials": [{"x": 0.5}, {"x": 5}]}, j, 422, "initial_trials[1].x"),
     ]

@@ -119,6 +119,11 @@ def _check_study(head: Mapping, name: str | None, p: _Problems) -> dict:
     for field in sorted(set(head) - set(STUDY_FIELDS)):
         p.add(f"study.{field}", "unknown field")
     stored = head.get("definition")
+    if not isinstance(stored, Mapping):
+        p.add("study.definition", "must be a study definition (name, space, ...)")
+        return {}
+    if not _typed(stored, p):  # what the API's schema checks before a create
+        return {}
     try:
         canon = definition.canonical(_spec(stored, name))
     except InvalidRequest as exc:
@@ -131,6 +136,7 @@ def _check_study(head: Mapping, name: str | None, p: _Problems) -> dict:
     given = head.get("given")
     if given is not None and not isinstance(given, Mapping):
         p.add("study.given", "must be an object or null")
+        given = None
     if not isinstance(canon["name"], str) or not 1 <= len(canon["name"]) <= 200:
         p.add("name" if name else "study.definition.name", "must be 1 to 200 characters")
     _integer(head, "seed", 0, 2**63 - 1, p, "study.")
@@ -151,6 +157,40 @@ def _check_study(head: Mapping, name: str | None, p: _Problems) -> dict:
             "description": description, "user_metadata": head.get("metadata")}
 
 
+_POSITIVE = ("max_trials", "max_failed_trials", "no_improvement_trials")
+_NUMBERS = ("lease_seconds", "target_value", "max_duration_seconds")
+
+
+def _typed(stored: Mapping, p: _Problems) -> bool:
+    """Whether the definition's plain fields have their types (canonical() takes them
+    as checked); names each that has not."""
+    where = "study.definition."
+    ok = True
+    if stored.get("direction", "minimize") not in ("minimize", "maximize"):
+        p.add(where + "direction", "must be minimize or maximize")
+        ok = False
+    for field in _POSITIVE:
+        x = stored.get(field)
+        if x is not None and not (isinstance(x, int) and not isinstance(x, bool)
+                                  and 1 <= x <= 10**9):
+            p.add(where + field, "must be an integer in [1, 1e9] or null")
+            ok = False
+    for field in _NUMBERS:
+        x = stored.get(field)
+        if x is not None and not (_finite(x) and (field == "target_value" or x > 0)):
+            p.add(where + field, "must be a finite number (above 0) or null")
+            ok = False
+    seed = stored.get("seed")
+    if seed is not None and not (isinstance(seed, int) and not isinstance(seed, bool)
+                                 and 0 <= seed < 2**63):
+        p.add(where + "seed", "must be an integer in [0, 2^63 - 1] or null")
+        ok = False
+    if not isinstance(stored.get("space"), Mapping):
+        p.add(where + "space", "must be an object")
+        ok = False
+    return ok
+
+
 def _first(messages: Any) -> str:
     """The first message of a list, or of a dict of them (a space's, by parameter)."""
     while isinstance(messages, dict | list) and messages:
@@ -164,7 +204,9 @@ def _first(messages: Any) -> str:
 
 
 def _spec(stored: Any, name: str | None) -> dict:
-    spec = dict(stored)  # TypeError: not an object
+    if not isinstance(stored, Mapping):
+        raise TypeError("not an object")
+    spec = dict(stored)
     if name is not None:
         spec["name"] = name
     return spec
@@ -190,7 +232,7 @@ def _check_trials(items: Any, space: Space, next_number: int, p: _Problems) -> l
                 p.add(f"{where}.number", f"trial number {number} is given twice")
             numbers.add(number)
         state = t.get("state")
-        if state not in states:
+        if not isinstance(state, str) or state not in states:
             p.add(f"{where}.state", f"must be one of {sorted(states)}")
         params = _params(t.get("params"), space, state, f"{where}.params", p)
         value = t.get("value")

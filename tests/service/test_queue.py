@@ -12,6 +12,8 @@ from optimizer_api.errors import Conflict, InvalidRequest
 from optimizer_api.service import Final, Service
 from optimizer_api.store import Store
 
+from ..store.test_trial_counts import kept_and_counted
+
 ME = Owner("me")
 SPACE = {"x": {"type": "float", "low": -1, "high": 1}, "k": {"type": "int", "low": 1, "high": 4}}
 
@@ -91,6 +93,8 @@ def test_cancel_withdraws_a_queued_trial_only(svc):
     svc.observe(ME, sid, Final(got.id, 1.0))
     page = svc.trials(ME, sid, states=["cancelled"])
     assert [t.id for t in page.trials] == [a.id] and page.total == 1
+    kept, counted = kept_and_counted(svc.store)  # the triggers count the new states too
+    assert kept == counted and counted[(sid, "cancelled")] == 1
 
 
 def test_initial_trials_of_the_definition_are_queued_at_creation(svc):

@@ -1,5 +1,6 @@
-"""`optimizer-api migrate` and `optimizer-api token create|list|revoke`: the store's
-administration, on the database of OPTIMIZER_DB_URL (or --database-url)."""
+"""`optimizer-api migrate`, `optimizer-api token create|list|revoke` and `optimizer-api
+export|import`: the store's administration, on the database of OPTIMIZER_DB_URL (or
+--database-url)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ import sys
 from datetime import UTC, datetime
 
 from . import config
-from .domain import Role
+from .domain import DEFAULT_OWNER, Role
 
-COMMANDS = ("migrate", "token")
+COMMANDS = ("migrate", "token", "export", "import")
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -32,6 +33,18 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     actions.add_parser("list", parents=[db], help="list tokens (never the tokens themselves)")
     revoke = actions.add_parser("revoke", parents=[db], help="revoke a token, at once")
     revoke.add_argument("id", type=int, help="the token's id, as `token list` shows it")
+    export = commands.add_parser("export", parents=[db],
+                                 help="write a study (definition, trials, curves, metadata) "
+                                      "as one JSON document")
+    export.add_argument("study_id", type=int, help="the study's id")
+    export.add_argument("-o", "--output", default="-", help="a file (default: stdout)")
+    load = commands.add_parser("import", parents=[db],
+                               help="create a study from a document `export` wrote")
+    load.add_argument("file", help="the document (- for stdin)")
+    load.add_argument("--name", default=None, help="the new study's name (default: the "
+                                                   "document's)")
+    load.add_argument("--owner", default=DEFAULT_OWNER,
+                      help=f"whose study it becomes (default: {DEFAULT_OWNER})")
 
 
 def run(args: argparse.Namespace) -> None:
@@ -41,6 +54,8 @@ def run(args: argparse.Namespace) -> None:
     try:
         if args.command == "migrate":
             _migrate(args)
+        elif args.command in ("export", "import"):
+            (_export if args.command == "export" else _import)(args)
         else:
             {"create": _create, "list": _list, "revoke": _revoke}[args.action](args)
     except (OptimizerError, SchemaError) as exc:
@@ -92,6 +107,46 @@ def _list(args: argparse.Namespace) -> None:
 def _revoke(args: argparse.Namespace) -> None:
     t = _tokens(args).revoke(args.id)
     print(f"optimizer-api: token {t.id} (owner {t.owner}, role {t.role}) revoked")
+
+
+def _service(args: argparse.Namespace):
+    from .service import Service
+
+    return Service(_store(args), _now)
+
+
+def _export(args: argparse.Namespace) -> None:
+    import json
+
+    from .domain import Owner
+
+    doc = _service(args).export_study(Owner(DEFAULT_OWNER, every_owner=True), args.study_id)
+    text = json.dumps(doc, separators=(",", ":"), allow_nan=False)
+    if args.output == "-":
+        print(text)
+    else:
+        with open(args.output, "w", encoding="utf-8") as out:
+            out.write(text)
+        print(f"optimizer-api: study {args.study_id} written to {args.output} "
+              f"({len(doc['trials'])} trials)", file=sys.stderr)
+
+
+def _import(args: argparse.Namespace) -> None:
+    import json
+    from pathlib import Path
+
+    from .domain import Owner
+    from .errors import InvalidRequest as InvalidDocument
+
+    raw = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    try:
+        doc = json.loads(raw)
+    except ValueError as exc:
+        raise InvalidDocument(f"{args.file} is not JSON: {exc}") from None
+    created = _service(args).import_study(Owner(args.owner), doc, args.name)
+    study = created.view.study
+    print(f"optimizer-api: imported as study {study.id} {study.name!r} of owner "
+          f"{study.owner} ({sum(created.view.counts.values())} trials)")
 
 
 def _now() -> float:

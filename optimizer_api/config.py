@@ -33,6 +33,8 @@ def load(overrides: dict | None = None) -> dict:
     config = {
         "DATABASE_URL": default_database_url(),
         "MAX_CONTENT_LENGTH": 1024 * 1024,  # bodies beyond 1 MiB get a 413
+        # POST /v1/studies/import only: a whole study (a worker holds it a few times over).
+        "IMPORT_MAX_BYTES": _int("OPTIMIZER_IMPORT_MAX_BYTES", 64 * 1024 * 1024),
         # How long a SQLite writer waits for the file before answering 503.
         "BUSY_TIMEOUT_MS": int(os.environ.get("OPTIMIZER_BUSY_TIMEOUT_MS", 10_000)),
         # FULL (default): every stored result survives power loss; NORMAL trades that

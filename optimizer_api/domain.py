@@ -22,10 +22,12 @@ class TrialState(enum.StrEnum):
     PRUNED = "pruned"
     FAILED = "failed"
     EXPIRED = "expired"
+    QUEUED = "queued"  # params the user asked to try first; suggest hands it out
+    CANCELLED = "cancelled"  # a queued trial withdrawn before it ran
 
     @property
     def finished(self) -> bool:
-        return self is not TrialState.RUNNING
+        return self not in (TrialState.RUNNING, TrialState.QUEUED)
 
 
 class Role(enum.StrEnum):
@@ -111,6 +113,7 @@ class Trial:
     created_at: float | None = None
     finished_at: float | None = None
     lease_expires_at: float | None = None
+    user_attrs: dict[str, Any] | None = None
     # Multi-objective studies: one value per objective, in the study's declared order
     # (`value` is then the first). None where the study has a single objective.
     values: tuple[float, ...] | None = None
@@ -144,6 +147,8 @@ class Study:
     sampler_state: dict[str, Any] | None
     created_at: float
     owner: str
+    description: str | None = None
+    metadata: dict[str, Any] | None = None
 
     @property
     def direction(self) -> Direction:

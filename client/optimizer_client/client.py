@@ -127,6 +127,9 @@ class Client:
         target_value: float | None = None,
         no_improvement_trials: int | None = None,
         max_duration_seconds: float | None = None,
+        initial_trials: list[dict[str, Any]] | None = None,
+        description: str | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> Study:
         """Create a study, or load the existing one with the same name and definition.
 
@@ -135,7 +138,10 @@ class Client:
         `target_value`, `no_improvement_trials` and `max_duration_seconds` end the study
         early (see the service's README). `direction` (minimize by default) or
         `objectives`, [{"name", "direction"}] 1 to 4; `constraints`, [{"name", "op": "<="
-        or ">=", "bound"}] over metrics each final result reports.
+        or ">=", "bound"}] over metrics each final result reports. `initial_trials` are
+        configurations queued at creation, handed out first (see `Study.enqueue`).
+        `description` and `metadata` are notes, not part of the definition
+        (`Study.update` changes them).
         """
         if isinstance(algorithm, str):
             algorithm = {"name": algorithm}
@@ -156,6 +162,9 @@ class Client:
             "target_value": target_value,
             "no_improvement_trials": no_improvement_trials,
             "max_duration_seconds": max_duration_seconds,
+            "initial_trials": initial_trials,
+            "description": description,
+            "metadata": metadata,
         }
         body.update({key: value for key, value in optional.items() if value is not None})
         return Study(self, self.request("POST", "/v1/studies", json=body))
@@ -179,6 +188,13 @@ class Client:
             found += [Study(self, data) for data in body["studies"]]
             offset = body.get("next_offset")  # absent from servers that did not page
         return found
+
+    def import_study(self, document: dict[str, Any], name: str | None = None) -> Study:
+        """Create a study from a document `Study.export()` made (on any server), under
+        `name` if given; a name the owner already has raises `ConflictError`."""
+        params = {"name": name} if name else None
+        return Study(self, self.request("POST", "/v1/studies/import", json=document,
+                                        params=params))
 
     def delete_study(self, study_id: int) -> None:
         """Delete a study and its trials."""

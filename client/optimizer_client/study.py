@@ -66,6 +66,24 @@ class Study:
     def __repr__(self) -> str:
         return f"Study(id={self.id}, name={self.name!r}, status={self.status!r})"
 
+    @property
+    def description(self) -> str | None:
+        """The study's description, as last seen."""
+        return self.data.get("description")
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The study's free-form metadata, as last seen."""
+        return self.data.get("metadata") or {}
+
+    def update(self, **changes: Any) -> Study:
+        """Change the study: `name`, `description`, `metadata` (replaced whole), and its
+        completion criteria (`max_trials`, `max_failed_trials`, `target_value`,
+        `no_improvement_trials`, `max_duration_seconds`, `lease_seconds`). What defines
+        the search (space, algorithm, direction, ...) cannot change (BadRequestError)."""
+        self.data = self.client.request("PATCH", self._path(), json=changes)
+        return self
+
     def refresh(self) -> Study:
         """Reload the study (status, trial counts, best trial) from the server."""
         self.data = self.client.request("GET", self._path())
@@ -95,6 +113,42 @@ class Study:
         """Record a result for params chosen outside the service (an external trial);
         `value` as `Trial.complete` takes it."""
         return self._observe({"params": params, **result_body(self.data, value, constraints)})[0]
+
+    def enqueue(
+        self, params: dict[str, Any] | list[dict[str, Any]],
+        user_attrs: dict[str, Any] | None = None,
+    ) -> list[Trial]:
+        """Queue configurations that suggest hands out first, in this order, each once.
+
+        `params` is one configuration or a list of them; a parameter left out is drawn
+        at random when the trial is handed out. Returns the queued trials (state
+        `queued`); `Trial.cancel()` withdraws one before it is handed out.
+        """
+        body: dict[str, Any] = {"params": params}
+        if user_attrs is not None:
+            body["user_attrs"] = user_attrs
+        answer = self.client.request("POST", self._path("/trials"), json=body)
+        return [Trial(self, data) for data in answer["trials"]]
+
+    def changes(
+        self, since: str = "0", wait: float = 0.0, limit: int = 100
+    ) -> tuple[list[Trial], str]:
+        """The trials changed after cursor `since` ("0": every trial), as they are now,
+        and the cursor to pass next time; pages through what is waiting. With `wait`
+        (at most 30 s), waits that long for a first change when there is none."""
+        found: list[Trial] = []
+        params: dict[str, Any] = {"since": since, "limit": limit, "wait": wait}
+        while True:
+            page = self.client.request("GET", self._path("/changes"), params=params)
+            found += [Trial(self, data) for data in page["trials"]]
+            params = {"since": page["cursor"], "limit": limit}
+            if not page["more"]:
+                return found, page["cursor"]
+
+    def export(self) -> dict[str, Any]:
+        """The whole study as one JSON document (definition, trials, curves, metadata),
+        for `Client.import_study` on this server or another."""
+        return self.client.request("GET", self._path("/export"))
 
     def best(self) -> Trial | None:
         """Return the best completed trial whose constraints hold, or None before any

@@ -80,7 +80,15 @@ class Trial:
             f"params={self.params!r}, value={self.value!r})"
         )
 
-    def report(self, step: int, value: float, objective: str | None = None) -> bool:
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        """The user's own JSON for this trial, as last seen."""
+        return self.data.get("user_attrs") or {}
+
+    # Each report may carry `user_attrs`: merged into the trial's (a key set to None is
+    # removed), at most 16 KiB in all.
+    def report(self, step: int, value: float, objective: str | None = None,
+               user_attrs: dict | None = None) -> bool:
         """Record an intermediate value; return True when the trial should stop early.
 
         Intermediate values are about the study's first objective (`objective` may name
@@ -89,38 +97,46 @@ class Trial:
         body: dict[str, Any] = {"value": finite(value), "step": step}
         if objective is not None:
             body["objective"] = objective
-        return self._observe(body)
+        return self._observe(body, user_attrs)
 
-    def complete(self, value: Result, constraints: Mapping[str, float] | None = None) -> None:
+    def complete(self, value: Result, constraints: Mapping[str, float] | None = None,
+                 user_attrs: dict | None = None) -> None:
         """Record the final result: the trial is completed.
 
         `value` is a number, a dict of every objective's (and constraint's) value by name,
         or a tuple of the objectives' values in the study's declared order; `constraints`
         the constraints' values by name if `value` does not hold them.
         """
-        self._observe(result_body(self.study.data, value, constraints))
+        self._observe(result_body(self.study.data, value, constraints), user_attrs)
 
-    def fail(self, reason: str | None = None) -> None:
+    def fail(self, reason: str | None = None, user_attrs: dict | None = None) -> None:
         """Mark the trial failed, with an optional reason."""
         body: dict[str, Any] = {"failed": True}
         if reason is not None:
             body["reason"] = reason
-        self._observe(body)
+        self._observe(body, user_attrs)
 
-    def prune(self, value: float | None = None) -> None:
+    def prune(self, value: float | None = None, user_attrs: dict | None = None) -> None:
         """Stop the trial early; its value defaults to the last intermediate value."""
         body: dict[str, Any] = {"pruned": True}
         if value is not None:
             body["value"] = finite(value)
-        self._observe(body)
+        self._observe(body, user_attrs)
 
     def heartbeat(self) -> None:
         """Renew the trial's lease so a long step does not let it expire."""
         path = f"/v1/studies/{self.data['study_id']}/trials/{self.id}/heartbeat"
         self.data = self.study.client.request("POST", path, json={})["trial"]
 
-    def _observe(self, body: dict[str, Any]) -> bool:
+    def cancel(self) -> None:
+        """Withdraw a queued trial before it is handed out (ConflictError once it was)."""
+        path = f"/v1/studies/{self.data['study_id']}/trials/{self.id}"
+        self.data = self.study.client.request("DELETE", path)["trial"]
+
+    def _observe(self, body: dict[str, Any], user_attrs: dict | None = None) -> bool:
         """POST an observation of this trial; whether it should stop."""
+        if user_attrs is not None:
+            body["user_attrs"] = user_attrs
         trial, should_stop = self.study._observe({"trial_id": self.id, **body})
         self.data = trial.data
         return should_stop

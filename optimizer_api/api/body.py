@@ -29,23 +29,35 @@ def _reject_constant(name: str) -> Any:
 
 
 def bound_chunked_body() -> None:
-    """Read a chunked body now, at most MAX_CONTENT_LENGTH bytes, or answer 413.
+    """Read a chunked body now, at most the route's limit (body_limit), or answer 413.
 
     With a Content-Length, werkzeug answers 413 itself; without one (Transfer-Encoding:
     chunked) its stream stops quietly at the limit, and a cut body would be accepted.
     """
+    limit = body_limit()
     if "chunked" not in request.headers.get("Transfer-Encoding", "").lower():
         return
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
     raw = request.environ["wsgi.input"].read(limit + 1)
     if len(raw) > limit:
         raise RequestEntityTooLarge(f"the body is over {limit} bytes")
     request.environ["wsgi.input"] = io.BytesIO(raw)  # what the request's stream reads
 
 
+# Routes whose bodies may be bigger than MAX_CONTENT_LENGTH, and the setting that bounds them.
+LARGE_BODIES = {"studies.import_study": "IMPORT_MAX_BYTES"}
+
+
+def body_limit() -> int:
+    """The most bytes this request's body may have."""
+    setting = LARGE_BODIES.get(request.endpoint or "", "MAX_CONTENT_LENGTH")
+    limit = current_app.config[setting]
+    request.max_content_length = limit  # what werkzeug checks against Content-Length
+    return limit
+
+
 def json_object() -> dict[str, Any]:
     """The body as a JSON object; an empty body is {}."""
-    raw = request.get_data(cache=True)  # raises 413 beyond MAX_CONTENT_LENGTH
+    raw = request.get_data(cache=True)  # raises 413 beyond body_limit()
     if not raw.strip():
         return {}
     mimetype = request.mimetype

@@ -10,7 +10,7 @@ from functools import singledispatch
 from typing import Any
 
 from ..domain import Trial
-from ..service import Created, Observed, Suggested
+from ..service import Created, Enqueued, Observed, Suggested
 from .schemas import study_json, trial_json
 
 
@@ -46,3 +46,8 @@ def _(result: Observed) -> tuple[int, Any]:
 @answer.register
 def _(result: Trial) -> tuple[int, Any]:  # a heartbeat's answer
     return 200, {"trial": trial_json(result)}
+
+
+@answer.register
+def _(result: Enqueued) -> tuple[int, Any]:
+    return 201, {"trials": [trial_json(t) for t in result.trials]}

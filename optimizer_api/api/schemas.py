@@ -8,7 +8,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from ..domain import Study, StudyView, Trial
+from ..domain import Study, StudyView, Trial, TrialState
 from ..errors import OptimizerError
 from ..service import External, Failed, Final, Intermediate, Pruned
 from ..service.explore import SORTS
@@ -89,6 +89,45 @@ class StudyCreate(Schema):
     max_duration_seconds = FiniteFloat(
         load_default=None, allow_none=True, validate=validate.Range(min=0, min_inclusive=False)
     )
+    initial_trials = fields.List(fields.Raw(), load_default=None, allow_none=True)
+    description = fields.String(load_default=None, allow_none=True,
+                                validate=validate.Length(max=10_000))
+    metadata = fields.Dict(load_default=None, allow_none=True)
+
+
+class StudyPatch(Schema):
+    """What PATCH may change; fields that define the search are named in a 422."""
+
+    name = fields.String(validate=validate.Length(1, 200))
+    description = fields.String(allow_none=True, validate=validate.Length(max=10_000))
+    metadata = fields.Dict(allow_none=True)
+    max_trials = _positive_int()
+    max_failed_trials = _positive_int()
+    lease_seconds = FiniteFloat(allow_none=True, validate=validate.Range(1, 7 * 24 * 3600))
+    target_value = FiniteFloat(allow_none=True)
+    no_improvement_trials = _positive_int()
+    max_duration_seconds = FiniteFloat(
+        allow_none=True, validate=validate.Range(min=0, min_inclusive=False))
+    # Known, so that the service names them as fixed rather than as unknown fields.
+    space = fields.Raw(allow_none=True)
+    algorithm = fields.Raw(allow_none=True)
+    direction = fields.Raw(allow_none=True)
+    seed = fields.Raw(allow_none=True)
+    early_stopping = fields.Raw(allow_none=True)
+    initial_trials = fields.Raw(allow_none=True)
+
+
+class EnqueueIn(Schema):
+    """One configuration (an object) or several (a list), and user_attrs for each."""
+
+    params = fields.Raw(required=True)
+    user_attrs = fields.Dict(load_default=None, allow_none=True)
+
+    @post_load
+    def _as_list(self, data: dict[str, Any], **kwargs) -> dict[str, Any]:
+        if not isinstance(data["params"], list):
+            data["params"] = [data["params"]]
+        return data
 
 
 class SuggestIn(Schema):
@@ -107,6 +146,7 @@ class ObserveIn(Schema):
     values = fields.Dict(keys=fields.String(), values=FiniteFloat())
     constraints = fields.Dict(keys=fields.String(), values=FiniteFloat())
     objective = fields.String(validate=validate.Length(1, 100))
+    user_attrs = fields.Dict(allow_none=True)
 
     @post_load
     def _one_kind(self, data: dict[str, Any], **kwargs) -> dict[str, Any]:
@@ -125,11 +165,11 @@ class ObserveIn(Schema):
 
 
 _KIND_FIELDS = {
-    "external": {"params", "value", "values", "constraints"},
-    "failed": {"trial_id", "failed", "reason"},
-    "pruned": {"trial_id", "pruned", "value"},
-    "intermediate": {"trial_id", "value", "step", "objective"},
-    "final": {"trial_id", "value", "values", "constraints"},
+    "external": {"params", "value", "values", "constraints", "user_attrs"},
+    "failed": {"trial_id", "failed", "reason", "user_attrs"},
+    "pruned": {"trial_id", "pruned", "value", "user_attrs"},
+    "intermediate": {"trial_id", "value", "step", "objective", "user_attrs"},
+    "final": {"trial_id", "value", "values", "constraints", "user_attrs"},
 }
 _KIND_REQUIRED = {
     "external": {"params"},
@@ -163,8 +203,7 @@ class HeartbeatIn(Schema):
 
 class TrialsQuery(Schema):
     state = fields.List(
-        fields.String(validate=validate.OneOf(["running", "completed", "pruned", "failed",
-                                               "expired"])),
+        fields.String(validate=validate.OneOf([s.value for s in TrialState])),
         load_default=None,
     )
     limit = fields.Integer(load_default=1000, validate=validate.Range(1, 10_000))
@@ -182,6 +221,16 @@ class TrialsQuery(Schema):
             raise ValidationError("after and offset cannot be given together", "after")
         if data.get("sort", "number") != "number":
             raise ValidationError("after pages by number: sort must be number", "after")
+
+
+class ImportQuery(Schema):
+    name = fields.String(load_default=None, validate=validate.Length(1, 200))
+
+
+class ChangesQuery(Schema):
+    since = fields.String(load_default="0", validate=validate.Length(1, 40))
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+    wait = fields.Float(load_default=0.0, validate=validate.Range(0, 30))
 
 
 class SampleQuery(Schema):
@@ -254,6 +303,7 @@ def trial_json(t: Trial, study: Study | None = None) -> dict[str, Any]:
         "worker_id": t.worker_id,
         "external": t.external,
         "info": t.info,
+        "user_attrs": t.user_attrs or {},
         "created_at": timestamp(t.created_at),
         "finished_at": timestamp(t.finished_at),
         "lease_expires_at": timestamp(t.lease_expires_at),
@@ -309,6 +359,8 @@ def study_json(view: StudyView) -> dict[str, Any]:
         "owner": s.owner,
         **{k: d.get(k) for k in _DEFINITION_FIELDS},
         **study_outcomes_json(s),
+        "description": s.description,
+        "metadata": s.metadata or {},
         "created_at": timestamp(s.created_at),
         "status": view.status,
         "status_reason": view.status_reason,

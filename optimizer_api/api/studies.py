@@ -1,11 +1,11 @@
-"""Studies: create (or load), list, get, delete."""
+"""Studies: create (or load), list, get, update, delete, export, import."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from .body import load
-from .schemas import StudiesQuery, StudyCreate, page_json, study_json
+from .body import json_object, load
+from .schemas import ImportQuery, StudiesQuery, StudyCreate, StudyPatch, page_json, study_json
 from .views import idempotency_key, ok, owner, reply, service
 
 bp = Blueprint("studies", __name__, url_prefix="/v1/studies")
@@ -16,6 +16,18 @@ def create_study():
     key = idempotency_key()
     spec = load(StudyCreate())
     return reply(service().create_study(owner(), spec, key))
+
+
+@bp.post("/import")
+def import_study():
+    key = idempotency_key()
+    name = ImportQuery().load(request.args.to_dict())["name"]
+    return reply(service().import_study(owner(), json_object(), name, key))
+
+
+@bp.get("/<int:study_id>/export")
+def export_study(study_id: int):
+    return ok(service().export_study(owner(), study_id))
 
 
 @bp.get("")
@@ -30,6 +42,12 @@ def list_studies():
 @bp.get("/<int:study_id>")
 def get_study(study_id: int):
     return ok(study_json(service().get_study(owner(), study_id)))
+
+
+@bp.patch("/<int:study_id>")
+def update_study(study_id: int):
+    changes = load(StudyPatch())
+    return ok(study_json(service().update_study(owner(), study_id, changes)))
 
 
 @bp.delete("/<int:study_id>")

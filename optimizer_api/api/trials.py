@@ -1,4 +1,5 @@
-"""Trials of a study: suggest, observe, heartbeat, list, best, the Pareto front."""
+"""Trials of a study: suggest, observe, heartbeat, enqueue, cancel, list, changes, best,
+the Pareto front."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from flask import Blueprint, request
 from .body import load
 from .explore import csv_export, wants_csv
 from .schemas import (
+    ChangesQuery,
+    EnqueueIn,
     HeartbeatIn,
     ObserveIn,
     ParetoQuery,
@@ -51,6 +54,27 @@ def list_trials(study_id: int):
     page = service().trials(owner(), study_id, query["state"], query["limit"], query["offset"],
                             query["sort"], query["params"], query["after"])
     return ok(trials_page_json(page, query, service().study(owner(), study_id)))
+
+
+@bp.post("/trials")
+def enqueue(study_id: int):
+    key = idempotency_key()
+    args = load(EnqueueIn())
+    return reply(service().enqueue(owner(), study_id, args["params"], args["user_attrs"], key))
+
+
+@bp.delete("/trials/<int:trial_id>")
+def cancel(study_id: int, trial_id: int):
+    key = idempotency_key()
+    return reply(service().cancel(owner(), study_id, trial_id, key))
+
+
+@bp.get("/changes")
+def changes(study_id: int):
+    query = ChangesQuery().load(request.args.to_dict())
+    found = service().changes(owner(), study_id, query["since"], query["limit"], query["wait"])
+    return ok({"trials": [trial_json(t) for t in found.trials], "cursor": found.cursor,
+               "more": found.more})
 
 
 @bp.get("/trials/<int:trial_id>")

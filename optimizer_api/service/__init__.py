@@ -21,10 +21,25 @@ from ..analysis import ImportanceReport
 from ..domain import Owner, Study, StudyView, Trial, TrialState
 from ..errors import AlreadyExists, Conflict, NotFound, StoreUnavailable
 from ..space import Space
-from ..store import Store, reads, sql
-from . import definition, explore, front, idempotency, judge, observe, studies, suggest
+from ..store import Store, changes, reads, sql
+from . import (
+    definition,
+    edit,
+    explore,
+    feed,
+    front,
+    idempotency,
+    judge,
+    observe,
+    queue,
+    studies,
+    suggest,
+    transfer,
+)
+from .feed import Changes
 from .idempotency import Key, Replay
 from .observe import External, Failed, Final, Intermediate, Observation, Pruned
+from .queue import Enqueued
 from .quotas import Quotas
 from .status import Counts, best_trial, exhausted_reason, status
 from .studies import Created
@@ -36,8 +51,9 @@ RUNNING = TrialState.RUNNING
 Answer = Callable[[Any], tuple[int, Any]]
 
 __all__ = [
-    "Created", "External", "Failed", "Final", "Intermediate", "Key", "Observation",
-    "Observed", "Owner", "Pruned", "Quotas", "Replay", "Service", "Suggested", "Tokens",
+    "Changes", "Created", "Enqueued", "External", "Failed", "Final", "Intermediate", "Key",
+    "Observation", "Observed", "Owner", "Pruned", "Quotas", "Replay", "Service", "Suggested",
+    "Tokens",
 ]
 
 
@@ -81,8 +97,11 @@ class Service:
             Conflict: the owner has a study of that name with another definition.
             QuotaExceeded: the owner has as many studies as allowed.
         """
+        spec = dict(spec)
+        notes = {k: spec.pop(k) for k in edit.NOTES if spec.get(k) is not None}
+        edit.check({"metadata": notes.get("metadata")})
         canon = definition.canonical(spec)
-        new = studies.New(owner.name, canon, dict(spec), self.quotas)
+        new = studies.New(owner.name, canon, spec, self.quotas, notes)
         for _ in range(2):  # a concurrent create of the same name may win the insert
             try:
                 return self._write(key, studies.create, new, self.clock())
@@ -93,6 +112,48 @@ class Service:
     def get_study(self, owner: Owner, study_id: int) -> StudyView:
         with self.store.read() as conn:
             return studies.view(conn, self._study(conn, owner, study_id), self.clock())
+
+    def update_study(self, owner: Owner, study_id: int, changes: Mapping[str, Any]
+                     ) -> StudyView:
+        """Rename the study, change its completion criteria, description or metadata.
+
+        Raises:
+            InvalidRequest: naming a field that may not change (the space, ...).
+            Conflict: the owner has another study of the new name.
+        """
+        edit.check(changes)
+
+        def _update(conn):
+            study = edit.update(conn, self._study(conn, owner, study_id, lock=True), changes)
+            return studies.view(conn, study, self.clock())
+
+        return self.store.run_write(_update)
+
+    def export_study(self, owner: Owner, study_id: int) -> dict[str, Any]:
+        """The whole study as one document (transfer.py), read from one snapshot."""
+        with self.store.snapshot() as conn:
+            doc = transfer.study_doc(self._study(conn, owner, study_id))
+            doc["trials"] = [transfer.trial_doc(t) for t in transfer.all_trials(conn, study_id)]
+        return doc
+
+    def import_study(self, owner: Owner, doc: Any, name: str | None = None,
+                     key: Key | None = None) -> Created | Replay:
+        """Create a study of `owner` from an exported document, in one transaction.
+
+        Raises:
+            InvalidRequest: naming what in the document is wrong; nothing is stored.
+            Conflict: naming `name`, when the owner has a study of that name.
+            QuotaExceeded: the owner has as many studies as allowed.
+        """
+        study, rows = transfer.check(doc, name)
+
+        def _import(conn):
+            self.quotas.check_studies(owner.name, sql.count_studies(conn, owner.name))
+            study_id = transfer.write(conn, owner.name, study, rows)
+            return Created(studies.view(conn, sql.get_study(conn, study_id), self.clock()),
+                           True)
+
+        return self._write(key, _import)
 
     def list_studies(
         self, owner: Owner, name: str | None = None, limit: int = 100, offset: int = 0
@@ -152,8 +213,11 @@ class Service:
             suggest.check_count(study, space, count)
             if worker_id is not None:
                 count -= len(sql.running_of_worker(conn, study_id, worker_id, now))
-            if count <= 0 or exhausted_reason(conn, study, space, Counts(conn, study_id, now),
-                                              now):
+            counts = Counts(conn, study_id, now)
+            if count <= 0 or exhausted_reason(conn, study, space, counts, now):
+                return study, space, None
+            count -= counts()["queued"]  # handed out first
+            if count <= 0:
                 return study, space, None
             return study, space, suggest.precompute(conn, study, space, count, now)
 
@@ -185,13 +249,46 @@ class Service:
             # A worker's own trials come back whatever the quota; new ones fit in it.
             room = self.quotas.room_for_running(study_id, counts()["running"], not trials)
             need = min(count - len(trials), room)
+            taken = queue.take(conn, study, space, counts, need, worker_id, now)
+            counts.add_running(len(taken), from_queue=True)
+            if taken:  # the proposal made ahead did not know them as running
+                pre = None
             new, study = suggest.new_trials(
-                conn, study, space, counts, need, worker_id, now, pre
+                conn, study, space, counts, need - len(taken), worker_id, now, pre
             )
             counts.add_running(len(new))
-            trials += new
+            trials += taken + new
         state, reason = status(conn, study, space, counts, now)
         return Suggested(trials, state, reason, study)
+
+    # -- queued trials ---------------------------------------------------------------
+    def enqueue(
+        self, owner: Owner, study_id: int, params: Sequence[Any],
+        user_attrs: dict | None = None, key: Key | None = None,
+    ) -> Enqueued | Replay:
+        """Queue configurations for suggest to hand out first, in this order.
+
+        Raises:
+            InvalidRequest: naming the configuration and parameter outside the space.
+        """
+
+        def _enqueue(conn):
+            study = self._study(conn, owner, study_id, lock=True)
+            checked = queue.check_params(Space.from_dict(study.definition["space"]), params)
+            return Enqueued(queue.enqueue(conn, study, checked, user_attrs, self.clock())[0])
+
+        return self._write(key, _enqueue)
+
+    def cancel(self, owner: Owner, study_id: int, trial_id: int, key: Key | None = None
+               ) -> Trial | Replay:
+        """Withdraw a queued trial; Conflict if it is not queued."""
+
+        def _cancel(conn):
+            now = self.clock()
+            self._study(conn, owner, study_id, lock=True)
+            return queue.cancel(conn, self._trial(conn, study_id, trial_id, now), now)
+
+        return self._write(key, _cancel)
 
     # -- observe ---------------------------------------------------------------------
     def observe(
@@ -231,6 +328,7 @@ class Service:
                                                           verdict)
             else:
                 trial = observe.finish(conn, study, trial, obs, now)
+        trial = observe.set_attrs(conn, trial, obs.user_attrs)
         state, reason = status(conn, study, space, Counts(conn, study_id, now), now)
         return Observed(trial, should_stop, state, reason, study)
 
@@ -265,6 +363,27 @@ class Service:
             filters = explore.param_filters(Space.from_dict(study.definition["space"]), params)
             return reads.page(conn, study_id, now, states=states, filters=filters, sort=sort,
                               limit=limit, offset=offset, after=after)
+
+    def changes(
+        self, owner: Owner, study_id: int, since: str | None = None, limit: int = 100,
+        wait: float = 0.0,
+    ) -> Changes:
+        """The study's trials changed after cursor `since` (feed.py), at most `limit`;
+        with `wait` seconds, the answer waits up to that long for a first change.
+
+        Raises:
+            InvalidRequest: naming `since`, when it is not a cursor.
+        """
+        after = feed.parse(since)
+        deadline = time.monotonic() + min(max(wait, 0.0), feed.MAX_WAIT_SECONDS)
+        while True:
+            with self.store.read() as conn:
+                self._study(conn, owner, study_id)
+                below = changes.horizon(conn, study_id)
+                found = changes.changed(conn, study_id, after, below, limit + 1, self.clock())
+            if found or time.monotonic() >= deadline:
+                return feed.page(found, limit, below, after)
+            time.sleep(feed.POLL_SECONDS)
 
     def export(
         self, owner: Owner, study_id: int, states: Sequence[str] | None = None,

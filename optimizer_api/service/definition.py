@@ -17,6 +17,7 @@ from ..domain import DEFAULT_OBJECTIVE
 from ..errors import InvalidRequest
 from ..space import Space
 from . import outcomes
+from .queue import check_params
 
 DEFAULT_ALGORITHM = "random"
 DEFAULT_LEASE_SECONDS = 600.0
@@ -27,9 +28,12 @@ GIVEN = "given"
 
 
 def same(stored: Mapping[str, Any], canon: Mapping[str, Any]) -> bool:
-    """Whether a stored study's definition is the one `canon` describes."""
+    """Whether a stored study's definition is the one `canon` describes: as it was first
+    given, or as it is now (after PATCH changed its name or criteria; service/edit.py)."""
     if GIVEN not in stored:
         return stored == canon
+    if {k: v for k, v in stored.items() if k != GIVEN} == canon:
+        return True
     try:
         return canonical(stored[GIVEN]) == canon
     except (InvalidRequest, KeyError):  # valid then, not now: not the same definition
@@ -67,6 +71,8 @@ def canonical(spec: Mapping[str, Any]) -> dict[str, Any]:
     constraints = outcomes.constraints(spec.get("constraints"))
     if constraints:
         canon["constraints"] = constraints
+    if spec.get("initial_trials"):  # absent otherwise: older definitions compare equal
+        canon["initial_trials"] = check_params(space, spec["initial_trials"], "initial_trials")
     return canon
 
 

@@ -17,7 +17,7 @@ from ..domain import Study, Trial, TrialState
 from ..errors import Conflict, InvalidRequest
 from ..space import Space
 from ..store import sql
-from . import judge, outcomes
+from . import attrs, judge, outcomes
 
 RUNNING, EXPIRED = TrialState.RUNNING, TrialState.EXPIRED
 # Intermediate values a trial keeps: bounds what one trial weighs in every read (about
@@ -34,6 +34,7 @@ class Final:
     value: float | None = None
     values: Mapping[str, float] | None = None
     constraints: Mapping[str, float] | None = None
+    user_attrs: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -45,12 +46,14 @@ class Intermediate:
     step: int
     value: float
     objective: str | None = None
+    user_attrs: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
 class Failed:
     trial_id: int
     reason: str | None = None
+    user_attrs: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class Pruned:
 
     trial_id: int
     value: float | None = None
+    user_attrs: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ class External:
     value: float | None = None
     values: Mapping[str, float] | None = None
     constraints: Mapping[str, float] | None = None
+    user_attrs: dict[str, Any] | None = None
 
 
 Observation = Final | Intermediate | Failed | Pruned | External
@@ -86,6 +91,19 @@ def external(conn: Connection, study: Study, space: Space, obs: External, now: f
     )
     sql.update_study(conn, study.id, next_number=study.next_number + 1)
     return trial_id
+
+
+def set_attrs(conn: Connection, trial: Trial, user_attrs: dict | None) -> Trial:
+    """Merge a report's user_attrs into the trial's (a key set to null is removed).
+
+    Raises:
+        InvalidRequest: naming user_attrs, when the merged object is too big.
+    """
+    if user_attrs is None:
+        return trial
+    merged = attrs.merged(trial.user_attrs, user_attrs)
+    sql.update_trial(conn, trial.id, user_attrs=merged)
+    return replace(trial, user_attrs=merged)
 
 
 def intermediate(

@@ -29,9 +29,12 @@ class Counts:
             self._counts = sql.state_counts(*self._args)
         return self._counts
 
-    def add_running(self, n: int) -> None:
+    def add_running(self, n: int, from_queue: bool = False) -> None:
+        """n more trials run (taken from the queue if `from_queue`)."""
         if self._counts is not None:
             self._counts = {**self._counts, "running": self._counts["running"] + n}
+            if from_queue:
+                self._counts["queued"] -= n
 
 
 def status(
@@ -71,7 +74,7 @@ def exhausted_reason(
         reason = _converged(conn, study, best)
         if reason:
             return reason
-    return _sequence_exhausted(conn, study, space, now)
+    return _sequence_exhausted(conn, study, space, counts, now)
 
 
 def best_trial(conn: Connection, study: Study) -> Trial | None:
@@ -97,12 +100,14 @@ def _converged(conn: Connection, study: Study, best: Trial | None) -> str | None
     return None
 
 
-def _sequence_exhausted(conn: Connection, study: Study, space: Space, now) -> str | None:
-    """For a sampler with a finite sequence (grid): every point handed out, none back."""
+def _sequence_exhausted(conn: Connection, study: Study, space: Space, counts, now
+                        ) -> str | None:
+    """For a sampler with a finite sequence (grid): every point handed out, none back,
+    and no queued trial left to hand out."""
     sampler = samplers.get(study.algorithm["name"])
     options = study.algorithm["options"]
     size = sampler.size(space, options)
-    if size is None or study.grid_cursor < size:
+    if size is None or study.grid_cursor < size or counts()["queued"]:
         return None
     if sql.requeueable_indices(conn, study.id, sampler.max_retries(options), now, 1):
         return None

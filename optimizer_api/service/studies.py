@@ -11,7 +11,7 @@ from ..domain import Study, StudyView
 from ..errors import Conflict
 from ..space import Space
 from ..store import reads, sql
-from . import definition
+from . import definition, queue
 from .quotas import Quotas
 from .status import Counts, best_trial, status
 
@@ -30,6 +30,7 @@ class New(NamedTuple):
     canon: dict
     given: dict
     quotas: Quotas
+    notes: dict | None = None  # description and metadata, if given
 
 
 def create(conn: Connection, new: New, now: float) -> Created:
@@ -48,8 +49,14 @@ def create(conn: Connection, new: New, now: float) -> Created:
         new.quotas.check_studies(new.owner, sql.count_studies(conn, new.owner))
         seed = canon["seed"] if canon["seed"] is not None else secrets.randbits(63)
         stored = {**canon, definition.GIVEN: new.given}
-        study_id = sql.insert_study(conn, new.owner, canon["name"], stored, seed, now)
+        given_notes = new.notes or {}
+        notes = {"description": given_notes.get("description"),
+                 "user_metadata": given_notes.get("metadata")}
+        study_id = sql.insert_study(conn, new.owner, canon["name"], stored, seed, now,
+                                    **notes)
         study = sql.get_study(conn, study_id)
+        if canon.get("initial_trials"):
+            study = queue.enqueue(conn, study, canon["initial_trials"], None, now)[1]
     elif not definition.same(study.definition, canon):
         raise Conflict(
             f"a study named {canon['name']!r} exists with another definition",

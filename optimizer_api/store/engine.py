@@ -122,6 +122,17 @@ class Store:
                 yield conn
 
     @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A read transaction whose every statement sees the same snapshot (an export of
+        a study being written to); on PostgreSQL REPEATABLE READ, on SQLite any read."""
+        self._ensure_schema()
+        with self._translate(), self.engine.connect() as conn:
+            if not self.is_sqlite:
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
+
+    @contextlib.contextmanager
     def write(self, durable: bool = True) -> Iterator[Connection]:
         """One write transaction; on SQLite, the only writer of the file until it ends.
 

@@ -40,6 +40,15 @@ def _loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
+def _json(values: dict[str, Any]) -> dict[str, Any]:
+    """Column values with the JSON ones as text."""
+    out = dict(values)
+    for name in ("sampler_state", "user_metadata"):
+        if out.get(name) is not None:
+            out[name] = dumps(out[name])
+    return out
+
+
 def effective_state(now: float):
     """A running trial whose lease lapsed is expired, whether or not a write marked it."""
     return case(
@@ -60,11 +69,14 @@ def _study(row) -> Study:
         sampler_state=_loads(row.sampler_state),
         created_at=row.created_at,
         owner=row.owner,
+        description=row.description,
+        metadata=_loads(row.user_metadata),
     )
 
 
 def insert_study(
-    conn: Connection, owner: str, name: str, definition: dict, seed: int, now: float
+    conn: Connection, owner: str, name: str, definition: dict, seed: int, now: float,
+    **extra: Any,
 ) -> int:
     """The new study's id.
 
@@ -76,7 +88,7 @@ def insert_study(
         result = conn.execute(
             insert(studies).values(
                 owner=owner, name=name, definition=dumps(definition), seed=seed,
-                next_number=0, grid_cursor=0, created_at=now,
+                **{"next_number": 0, "grid_cursor": 0, "created_at": now, **_json(extra)},
             )
         )
     except IntegrityError:
@@ -158,9 +170,15 @@ def count_studies(conn: Connection, owner: str) -> int:
 
 
 def update_study(conn: Connection, study_id: int, **values: Any) -> None:
-    if "sampler_state" in values:
-        values["sampler_state"] = dumps(values["sampler_state"])
-    conn.execute(_UPDATE_STUDY, {"_id": study_id, **values})
+    """Raises AlreadyExists when a new name is taken by another of the owner's studies
+    (the transaction is then unusable)."""
+    for name in ("sampler_state", "definition", "user_metadata"):  # JSON columns
+        if name in values:
+            values[name] = None if values[name] is None else dumps(values[name])
+    try:
+        conn.execute(_UPDATE_STUDY, {"_id": study_id, **values})
+    except IntegrityError:
+        raise AlreadyExists(f"a study named {values.get('name')!r} already exists") from None
 
 
 def delete_study(conn: Connection, study_id: int) -> bool:
@@ -186,6 +204,7 @@ def row_to_trial(
         external=bool(row.external), info=_loads(row.info), created_at=row.created_at,
         finished_at=row.finished_at, lease_expires_at=row.lease_expires_at,
         values=_floats(row.objective_values), constraint_values=_floats(row.constraint_values),
+        user_attrs=_loads(row.user_attrs),
     )
 
 
@@ -199,12 +218,16 @@ _ARRAYS = ("objective_values", "constraint_values")
 
 def insert_trial(conn: Connection, **values: Any) -> int:
     values["params"] = dumps(values["params"])
-    values["info"] = None if values.get("info") is None else dumps(values["info"])
+    for name in ("info", "user_attrs"):
+        values[name] = None if values.get(name) is None else dumps(values[name])
     _dump_arrays(values)
     return conn.execute(_INSERT_TRIAL, values).inserted_primary_key[0]
 
 
 def update_trial(conn: Connection, trial_id: int, **values: Any) -> None:
+    for name in ("params", "info", "user_attrs"):  # JSON columns
+        if name in values:
+            values[name] = None if values[name] is None else dumps(values[name])
     _dump_arrays(values)
     conn.execute(_UPDATE_TRIAL, {"_id": trial_id, **values})
 
@@ -213,6 +236,25 @@ def _dump_arrays(values: dict[str, Any]) -> None:
     for name in _ARRAYS:
         if values.get(name) is not None:
             values[name] = dumps(list(values[name]))
+
+
+_HAS_QUEUED = select(trial_counts.c.n).where(
+    trial_counts.c.study_id == bindparam("study_id"), trial_counts.c.state == "queued")
+
+
+def has_queued(conn: Connection, study_id: int) -> bool:
+    """Whether the study has queued trials (one row of its counts)."""
+    return bool(conn.execute(_HAS_QUEUED, {"study_id": study_id}).scalar())
+
+
+def queued_trials(conn: Connection, study_id: int, limit: int) -> list[Trial]:
+    """The study's queued trials, first enqueued first (by number)."""
+    rows = conn.execute(
+        select(trials)
+        .where(trials.c.study_id == study_id, trials.c.state == TrialState.QUEUED.value)
+        .order_by(trials.c.number).limit(limit)
+    ).all()
+    return [row_to_trial(r) for r in rows]
 
 
 def get_trial(

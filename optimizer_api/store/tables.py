@@ -43,6 +43,10 @@ studies = Table(
     Column("grid_cursor", BigInteger, nullable=False, default=0),
     Column("sampler_state", Text),  # JSON a sampler keeps between calls (warm start)
     Column("created_at", Double, nullable=False),
+    Column("description", Text),  # free-form, set at creation or by PATCH
+    Column("user_metadata", Text),  # JSON object, the user's own
+    # SQLite only: the study's change counter, which its trials' change_seq takes (0006).
+    Column("change_seq", BigInteger, nullable=False, server_default="0"),
     UniqueConstraint("owner", "name", name="uq_studies_owner_name"),
 )
 
@@ -69,6 +73,10 @@ trials = Table(
     Column("objective_values", Text),
     Column("constraint_values", Text),
     Column("feasible", Boolean),
+    Column("user_attrs", Text),  # JSON object, set at observe or enqueue
+    # Where the trial's last change sits in the study's change feed, set by triggers
+    # (migrations/versions/0006_queue_and_metadata.py, service/changes.py).
+    Column("change_seq", BigInteger, nullable=False, server_default="0"),
     UniqueConstraint("study_id", "number", name="uq_trials_study_number"),
     Index("ix_trials_study_state_value", "study_id", "state", "value"),  # counts and best
     Index("ix_trials_study_grid", "study_id", "grid_index"),
@@ -77,6 +85,7 @@ trials = Table(
     Index("ix_trials_study_state_lease", "study_id", "state", "lease_expires_at"),  # lapsed
     # The best feasible trial of a study with constraints, from the index alone.
     Index("ix_trials_study_state_feasible_value", "study_id", "state", "feasible", "value"),
+    Index("ix_trials_study_change", "study_id", "change_seq"),  # the change feed
 )
 
 # A study's trials per stored state, kept exact by triggers on `trials` and `studies`

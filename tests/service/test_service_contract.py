@@ -136,7 +136,8 @@ def test_observe_final_intermediate_failed_pruned_external(svc):
         svc.observe(ME, sid, obs(params={"x": 0.1, "k": 2.5}, value=-1.0))
     assert svc.best(ME, sid).id == ext.id
     view = svc.get_study(ME, sid)
-    assert view.counts == {"running": 0, "completed": 2, "pruned": 1, "failed": 1, "expired": 0}
+    assert view.counts == {"running": 0, "completed": 2, "pruned": 1, "failed": 1, "expired": 0,
+                           "queued": 0, "cancelled": 0}
 
 
 def test_best_follows_the_direction(svc):
@@ -341,7 +342,7 @@ def test_the_same_definition_still_loads_after_a_release_changes_a_default(svc):
     older = {**view.study.definition,  # as an older release would have filled it in
              "algorithm": {"name": "grid", "options": {"grid_points": 7, "max_retries": 1}}}
     with svc.store.write() as conn:
-        sql.update_study(conn, view.study.id, definition=sql.dumps(older))
+        sql.update_study(conn, view.study.id, definition=older)
     again, created = svc.create_study(ME, {"name": "g", "space": SPACE, "algorithm": "grid"})
     assert not created and again.study.id == view.study.id
     assert again.study.algorithm["options"]["grid_points"] == 7  # it runs as it was created

@@ -50,7 +50,8 @@ def test_counts_follow_bulk_loads_state_changes_and_deletes(db_url):
     kept, counted = kept_and_counted(store)
     assert kept == counted
     assert svc.get_study(ME, a).counts == {
-        "completed": 2, "failed": 1, "pruned": 1, "expired": 1, "running": 2}
+        "completed": 2, "failed": 1, "pruned": 1, "expired": 1, "running": 2, "queued": 0,
+        "cancelled": 0}
     assert svc.get_study(ME, b).counts["completed"] == 150
     svc.delete_study(ME, b)
     kept, counted = kept_and_counted(store)

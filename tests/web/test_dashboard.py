@@ -402,3 +402,28 @@ def test_docs_page_renders_the_contract_with_the_vendored_redoc(page):
     page.goto("/docs")
     page.wait_for_selector("text=Create a study, or load the one with the same name")
     assert "optimizer-api" in page.inner_text("#redoc h1")
+
+
+def test_description_metadata_queued_trials_and_user_attrs_are_shown(page, server, artifacts):
+    with Client(server, timeout=60) as client:
+        study = client.create_study("with-notes", {"x": {"type": "float", "low": 0, "high": 1}},
+                                    description="Sweep for the v2 model.",
+                                    metadata={"team": "vision", "ticket": 42})
+        trial = study.suggest()
+        trial.complete(0.3, user_attrs={"checkpoint": "s3://models/7", "gpu": {"kind": "a100"}})
+        study.enqueue({"x": 0.5})
+    open_study(page, study.id)
+    assert page.inner_text("#study-description") == "Sweep for the v2 model."
+    notes = page.inner_text("#study-metadata")
+    assert "team" in notes and "vision" in notes and "42" in notes
+    assert "1 queued" in page.inner_text("#counts").replace("\n", " ")
+    page.click(f"#trials tr[data-trial-id='{trial.id}']")
+    wait_for(page, f"document.getElementById('trial-title').textContent === "
+                   f"'Trial {trial.number}'")
+    attrs = page.inner_text("#trial-user-attrs")
+    assert "s3://models/7" in attrs and "gpu.kind" in attrs and "a100" in attrs
+    page.screenshot(path=artifacts / "study-notes.png", full_page=True)
+    with Client(server, timeout=60) as client:  # a PATCH shows at the next refresh
+        client.get_study(study.id).update(description="Renamed sweep.")
+    wait_for(page, "document.getElementById('study-description').textContent === "
+                   "'Renamed sweep.'")

@@ -1,6 +1,14 @@
 // Small helpers shared by the pages: building DOM, formatting numbers, times and states.
 
-export const STATES = ["running", "completed", "pruned", "failed", "expired"];
+export const STATES = [
+  "running",
+  "completed",
+  "pruned",
+  "failed",
+  "expired",
+  "queued",
+  "cancelled",
+];
 
 // One colour per trial state, the same in every chart, table and badge (dashboard.css).
 export const COLORS = {

@@ -329,7 +329,14 @@ async function renderTrial() {
     ["Finished", time(t.finished_at)],
     ["Duration", duration(secondsBetween(t.created_at, t.finished_at, now))],
     ["Worker", t.worker_id || "–"],
-    ["Origin", t.external ? "reported from outside (params chosen by the user)" : "suggested"],
+    [
+      "Origin",
+      t.external
+        ? "reported from outside (params chosen by the user)"
+        : t.info?.source === "queued" || t.state === "queued" || t.state === "cancelled"
+          ? "queued by the user"
+          : "suggested",
+    ],
   ];
   if (t.state === "running") fields.push(["Lease expires", time(t.lease_expires_at)]);
   fill(
@@ -355,6 +362,20 @@ async function renderTrial() {
           ]),
         )
       : el("p", { class: "muted" }, "Nothing recorded."),
+  );
+  const attrs = flatten(t.user_attrs || {});
+  fill(
+    $("trial-user-attrs"),
+    attrs.length
+      ? el(
+          "dl",
+          { class: "info" },
+          attrs.flatMap(([k, v]) => [
+            el("dt", {}, k),
+            el("dd", {}, Array.isArray(v) ? JSON.stringify(v) : String(v)),
+          ]),
+        )
+      : el("p", { class: "muted" }, "None (set them at observe: user_attrs)."),
   );
 }
 

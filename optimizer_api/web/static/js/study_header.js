@@ -10,6 +10,7 @@ export function renderHeader(study) {
   document.title = `${study.name} · optimizer-api`;
   fill($("study-status"), badge(study.status));
   $("study-reason").textContent = study.status_reason || "";
+  renderNotes(study);
   const counts = study.trial_counts;
   const total = STATES.reduce((sum, s) => sum + (counts[s] || 0), 0);
   fill(
@@ -117,4 +118,21 @@ export function renderDefinition(study) {
       ),
     ),
   );
+}
+
+/** The study's description and free-form metadata (PATCH /v1/studies/<id> sets them). */
+function renderNotes(study) {
+  const description = $("study-description");
+  description.textContent = study.description || "";
+  description.hidden = !study.description;
+  const entries = Object.entries(study.metadata || {});
+  const metadata = $("study-metadata");
+  fill(
+    metadata,
+    entries.flatMap(([k, v]) => [
+      el("dt", {}, k),
+      el("dd", {}, typeof v === "object" && v !== null ? JSON.stringify(v) : String(v)),
+    ]),
+  );
+  metadata.hidden = entries.length === 0;
 }

@@ -114,13 +114,13 @@ class Trial:
     # constraints, or no final result yet).
     constraint_values: tuple[float, ...] | None = None
 
-    def feasible(self, constraints: "tuple[Constraint, ...] | list[Constraint]") -> bool:
+    def feasible(self, constraints: tuple[Constraint, ...] | list[Constraint]) -> bool:
         """True when every constraint holds (always, for a study without constraints)."""
         if not constraints:
             return True
         if self.constraint_values is None:
             return False
-        return all(c.holds(x) for c, x in zip(constraints, self.constraint_values))
+        return all(c.holds(x) for c, x in zip(constraints, self.constraint_values, strict=False))
 
     @property
     def last_intermediate(self) -> float | None:

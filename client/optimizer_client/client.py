@@ -125,13 +125,15 @@ class Client:
         target_value: float | None = None,
         no_improvement_trials: int | None = None,
         max_duration_seconds: float | None = None,
+        warm_start: dict[str, Any] | None = None,
     ) -> Study:
         """Create a study, or load the existing one with the same name and definition.
 
         Every worker of a distributed job may call this at start: they all get the same
         study. A study of the same name with another definition raises `ConflictError`.
         `target_value`, `no_improvement_trials` and `max_duration_seconds` end the study
-        early (see the service's README).
+        early (see the service's README). `warm_start={"studies": [id or name, ...]}`
+        lets a Bayesian study learn from up to 5 earlier studies' completed trials.
         """
         if isinstance(algorithm, str):
             algorithm = {"name": algorithm}
@@ -150,6 +152,7 @@ class Client:
             "target_value": target_value,
             "no_improvement_trials": no_improvement_trials,
             "max_duration_seconds": max_duration_seconds,
+            "warm_start": warm_start,
         }
         body.update({key: value for key, value in optional.items() if value is not None})
         return Study(self, self.request("POST", "/v1/studies", json=body))

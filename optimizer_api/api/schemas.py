@@ -87,6 +87,7 @@ class StudyCreate(Schema):
     max_duration_seconds = FiniteFloat(
         load_default=None, allow_none=True, validate=validate.Range(min=0, min_inclusive=False)
     )
+    warm_start = fields.Raw(load_default=None, allow_none=True)
 
 
 class SuggestIn(Schema):
@@ -252,5 +253,5 @@ def study_json(view: StudyView) -> dict[str, Any]:
 _DEFINITION_FIELDS = (
     "name", "direction", "space", "algorithm", "max_trials", "max_failed_trials", "seed",
     "lease_seconds", "early_stopping", "target_value", "no_improvement_trials",
-    "max_duration_seconds",
+    "max_duration_seconds", "warm_start",
 )

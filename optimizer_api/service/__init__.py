@@ -80,7 +80,7 @@ class Service:
             QuotaExceeded: the owner has as many studies as allowed.
         """
         canon = definition.canonical(spec)
-        new = studies.New(owner.name, canon, dict(spec), self.quotas)
+        new = studies.New(owner.name, canon, dict(spec), self.quotas, owner)
         for _ in range(2):  # a concurrent create of the same name may win the insert
             try:
                 return self._write(key, studies.create, new, self.clock())

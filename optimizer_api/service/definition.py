@@ -12,6 +12,7 @@ from typing import Any
 from .. import samplers, stopping
 from ..errors import InvalidRequest
 from ..space import Space
+from . import warm
 
 DEFAULT_ALGORITHM = "random"
 DEFAULT_LEASE_SECONDS = 600.0
@@ -36,7 +37,8 @@ def canonical(spec: Mapping[str, Any]) -> dict[str, Any]:
 
     Raises:
         InvalidSpace: the search space is inconsistent.
-        InvalidRequest: the algorithm or early-stopping rule or their options are not valid.
+        InvalidRequest: the algorithm or early-stopping rule or their options, or the
+            warm_start field's shape, are not valid (its studies resolve at creation).
     """
     space = Space.from_dict(spec["space"])
     return {
@@ -52,6 +54,7 @@ def canonical(spec: Mapping[str, Any]) -> dict[str, Any]:
         "target_value": spec.get("target_value"),
         "no_improvement_trials": spec.get("no_improvement_trials"),
         "max_duration_seconds": spec.get("max_duration_seconds"),
+        "warm_start": warm.canonical(spec.get("warm_start")),
     }
 
 

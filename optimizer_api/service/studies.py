@@ -7,11 +7,11 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection
 
-from ..domain import Study, StudyView
+from ..domain import Owner, Study, StudyView
 from ..errors import Conflict
 from ..space import Space
 from ..store import reads, sql
-from . import definition
+from . import definition, warm
 from .quotas import Quotas
 from .status import Counts, status
 
@@ -24,12 +24,14 @@ class Created(NamedTuple):
 
 
 class New(NamedTuple):
-    """A study to create: its owner, canonical and given definitions, and the quotas."""
+    """A study to create: its owner, canonical and given definitions, the quotas, and
+    whom the parents it warm-starts from must be visible to."""
 
     owner: str
     canon: dict
     given: dict
     quotas: Quotas
+    viewer: Owner | None = None
 
 
 def create(conn: Connection, new: New, now: float) -> Created:
@@ -39,6 +41,7 @@ def create(conn: Connection, new: New, now: float) -> Created:
     Raises:
         Conflict: the owner has a study of that name with another definition.
         QuotaExceeded: the study is new and the owner has as many as allowed.
+        InvalidRequest: a warm_start study is unknown or not visible to `new.viewer`.
         AlreadyExists: a concurrent create inserted the name first (retry the transaction).
     """
     canon = new.canon
@@ -48,6 +51,9 @@ def create(conn: Connection, new: New, now: float) -> Created:
         new.quotas.check_studies(new.owner, sql.count_studies(conn, new.owner))
         seed = canon["seed"] if canon["seed"] is not None else secrets.randbits(63)
         stored = {**canon, definition.GIVEN: new.given}
+        if canon.get("warm_start"):  # the parents by id, as the study JSON shows them
+            viewer = new.viewer or Owner(new.owner)
+            stored["warm_start"] = {"studies": warm.resolve(conn, viewer, canon["warm_start"])}
         study_id = sql.insert_study(conn, new.owner, canon["name"], stored, seed, now)
         study = sql.get_study(conn, study_id)
     elif not definition.same(study.definition, canon):

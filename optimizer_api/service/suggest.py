@@ -18,6 +18,7 @@ from ..domain import COUNTED_STATES, Study, Trial, TrialState
 from ..errors import InvalidRequest
 from ..space import Space
 from ..store import sql
+from . import warm
 
 log = logging.getLogger(__name__)
 RUNNING = TrialState.RUNNING
@@ -106,6 +107,7 @@ def _propose(conn, study: Study, space: Space, need: int, now) -> samplers.Propo
             sql.requeueable_indices(conn, study.id, sampler.max_retries(options), now, need)
             if finite else ()
         ),
+        prior_trials=warm.prior_trials(conn, study, space) if sampler.needs_history else (),
     )
     try:
         return sampler.suggest(ctx)

@@ -168,10 +168,18 @@ class _ModelRound:
         idx = fit_subset(self.ctx.seed, len(X))  # O(n^3) per step: fit on a subset
         X, y = X[idx], y[idx]
         if self.prior is not None:  # the parents' rows join with their task column
-            X, y, _ = self.prior.augment(X, y)
-        enc = self.fit_enc
+            with np.errstate(all="ignore"):
+                Xa, ya, _ = self.prior.augment(X, y)
+                enc = self.fit_enc
+                theta = model.fit(Xa, ya, enc.cat, starts(self.ctx.state, enc, fixed, self.rng),
+                                  fixed)
+            if warm.related(theta, self.enc.d):
+                return theta
+            self.prior, self.fit_enc = None, self.enc  # unrelated parents: this study alone
         with np.errstate(all="ignore"):
-            return model.fit(X, y, enc.cat, starts(self.ctx.state, enc, fixed, self.rng), fixed)
+            return model.fit(
+                X, y, self.enc.cat, starts(self.ctx.state, self.enc, fixed, self.rng), fixed
+            )
 
     def _posterior(self, theta, X_pending) -> tuple[model.Posterior, float]:
         """The posterior given observations and pending points, and the incumbent.

@@ -35,6 +35,7 @@ import numpy as np
 from ...domain import Direction, Trial
 from ...space import CategoricalParam, Space
 from ...space.unit import to_unit
+from . import kernel
 from .encoding import Encoding
 from .warp import Warp
 
@@ -43,6 +44,18 @@ log = logging.getLogger(__name__)
 MAX_PRIOR_POINTS = 100  # the parents' points in the fit (which is O((n + m)^3)): the best
 WARM_N_INITIAL = 3  # suggestions before the model: the parents' best, then Sobol points
 TASK = CategoricalParam("(task)", (0, 1))  # not a valid parameter name: no clash
+# Below this fitted task correlation the parents are dropped from the model: the kernel's
+# lengthscales and noise are shared by both tasks, so data of an unrelated function
+# (rougher, or noisier) would still distort this study's fit (see warm_start.md).
+MIN_CORRELATION = 0.5
+
+
+def related(theta: np.ndarray, d: int) -> bool:
+    """Whether the fitted task correlation rho = m52(1 / l_t^2) / sf2 is MIN_CORRELATION
+    or more (theta over d + 1 columns, the task column last)."""
+    inv_ls2_task = float(np.exp(-2.0 * theta[d]))
+    rho, _ = kernel.matern52(np.array([inv_ls2_task]), 1.0, grad=False)
+    return bool(rho[0] >= MIN_CORRELATION)
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ resolved to ids when the study is created: each must exist and be visible to the
 (else 422 naming `warm_start.studies[i]`); the stored definition keeps the ids.
 
 What a parent's trials become for this study (`SamplerContext.prior_trials`):
-- its completed trials with a finite value, the value negated when the parent's
-  direction differs (so that better means the same thing);
+- its best MAX_PARENT_TRIALS completed trials with a finite value, the value negated when
+  the parent's direction differs (so that better means the same thing);
 - their params restricted to the parameters both spaces share (by name); a parameter
   only this study has is left out, and the model treats the parents' knowledge as
   constant along it; a parameter only the parent has is dropped (its effect averages in);
@@ -26,12 +26,15 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from ..domain import Owner, Study, Trial, TrialState
+from ..domain import Direction, Owner, Study, Trial, TrialState
 from ..errors import InvalidRequest
 from ..space import CategoricalParam, Space
 from ..store import reads, sql
 
 MAX_PARENTS = 5  # as SageMaker's warm start
+# A parent's best trials read per suggest (the model keeps the best 100 that fit this
+# space): a parent of 50,000 trials costs a bounded read, not all of them each time.
+MAX_PARENT_TRIALS = 1000
 FIELD = "warm_start"
 
 
@@ -80,7 +83,9 @@ def prior_trials(conn: Connection, study: Study, space: Space) -> list[Trial]:
         if not shared:
             continue
         sign = 1.0 if parent.direction == study.direction else -1.0
-        out += _converted(reads.completed(conn, parent_id), shared, sign, parent_id)
+        best = reads.best_completed(conn, parent_id, parent.direction is Direction.MAXIMIZE,
+                                    MAX_PARENT_TRIALS)
+        out += _converted(best, shared, sign, parent_id)
     return out
 
 

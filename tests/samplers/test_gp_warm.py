@@ -109,3 +109,17 @@ def test_an_unrelated_parent_is_dropped_once_the_data_disagree():
     trials, unrelated_state = run(parents(unrelated, 40), n=12)
     assert unrelated_state["names"] == ["x", "y"]
     assert min(t.value for t in trials) - 10 < 1.0
+
+
+def test_pending_trials_still_spread_a_warm_studys_suggestions():
+    """count = 3 past the initial design, one trial running: distinct points, apart from
+    the running one (the kriging believer works on the task-augmented model too)."""
+    done, _ = run(parents(quad, 40), n=5)
+    running = Trial(5, 5, TrialState.RUNNING, {"x": 1.0, "y": -0.3})
+    c = replace(ctx(QUAD, [*done, running], numbers=(6, 7, 8), seed=3),
+                prior_trials=tuple(parents(quad, 40)))
+    out = GPSampler().suggest(c).suggestions
+    assert [s.info["source"] for s in out] == ["model"] * 3
+    points = np.array([[s.params["x"], s.params["y"]] for s in out] + [[1.0, -0.3]])
+    gaps = np.linalg.norm(points[:, None] - points[None], axis=-1)[np.triu_indices(4, 1)]
+    assert gaps.min() > 0.1  # in a 10 x 10 box: 1% of the range at least

@@ -41,11 +41,16 @@ def canonical(spec: Mapping[str, Any]) -> dict[str, Any]:
             warm_start field's shape, are not valid (its studies resolve at creation).
     """
     space = Space.from_dict(spec["space"])
+    algorithm = _algorithm(spec.get("algorithm"), space)
+    parents = warm.canonical(spec.get("warm_start"))
+    if parents and not samplers.get(algorithm["name"]).needs_history:
+        raise _bad("warm_start", f"the {algorithm['name']} algorithm learns from no trial: "
+                                 "warm start needs the bayesian one")
     return {
         "name": spec["name"],
         "direction": spec.get("direction") or "minimize",
         "space": space.to_dict(),
-        "algorithm": _algorithm(spec.get("algorithm"), space),
+        "algorithm": algorithm,
         "max_trials": spec.get("max_trials"),
         "max_failed_trials": spec.get("max_failed_trials"),
         "seed": spec.get("seed"),
@@ -54,7 +59,7 @@ def canonical(spec: Mapping[str, Any]) -> dict[str, Any]:
         "target_value": spec.get("target_value"),
         "no_improvement_trials": spec.get("no_improvement_trials"),
         "max_duration_seconds": spec.get("max_duration_seconds"),
-        "warm_start": warm.canonical(spec.get("warm_start")),
+        "warm_start": parents,
     }
 
 

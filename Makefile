@@ -42,6 +42,7 @@ bench: $(VENV)/.stamp-bench
 	$(BIN)/python benchmarks/gp_http.py quality
 	$(BIN)/python benchmarks/early_stopping.py
 	$(BIN)/python benchmarks/importance.py
+	$(BIN)/python benchmarks/warm_start.py
 
 bench-throughput: $(VENV)/.stamp-bench
 	$(BIN)/python benchmarks/throughput.py

@@ -130,6 +130,7 @@ class Client:
         initial_trials: list[dict[str, Any]] | None = None,
         description: str | None = None,
         metadata: dict[str, Any] | None = None,
+        warm_start: dict[str, Any] | None = None,
     ) -> Study:
         """Create a study, or load the existing one with the same name and definition.
 
@@ -141,7 +142,8 @@ class Client:
         or ">=", "bound"}] over metrics each final result reports. `initial_trials` are
         configurations queued at creation, handed out first (see `Study.enqueue`).
         `description` and `metadata` are notes, not part of the definition
-        (`Study.update` changes them).
+        (`Study.update` changes them). `warm_start={"studies": [id or name, ...]}` lets a
+        Bayesian study learn from up to 5 earlier studies' completed trials.
         """
         if isinstance(algorithm, str):
             algorithm = {"name": algorithm}
@@ -165,6 +167,7 @@ class Client:
             "initial_trials": initial_trials,
             "description": description,
             "metadata": metadata,
+            "warm_start": warm_start,
         }
         body.update({key: value for key, value in optional.items() if value is not None})
         return Study(self, self.request("POST", "/v1/studies", json=body))

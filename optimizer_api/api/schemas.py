@@ -94,6 +94,8 @@ class StudyCreate(Schema):
                                 validate=validate.Length(max=10_000))
     metadata = fields.Dict(load_default=None, allow_none=True)
 
+    warm_start = fields.Raw(load_default=None, allow_none=True)
+
 
 class StudyPatch(Schema):
     """What PATCH may change; fields that define the search are named in a 422."""
@@ -373,5 +375,5 @@ def study_json(view: StudyView) -> dict[str, Any]:
 _DEFINITION_FIELDS = (
     "name", "direction", "space", "algorithm", "max_trials", "max_failed_trials", "seed",
     "lease_seconds", "early_stopping", "target_value", "no_improvement_trials",
-    "max_duration_seconds",
+    "max_duration_seconds", "warm_start",
 )

@@ -101,7 +101,7 @@ class Service:
         notes = {k: spec.pop(k) for k in edit.NOTES if spec.get(k) is not None}
         edit.check({"metadata": notes.get("metadata")})
         canon = definition.canonical(spec)
-        new = studies.New(owner.name, canon, spec, self.quotas, notes)
+        new = studies.New(owner.name, canon, dict(spec), self.quotas, notes, owner)
         for _ in range(2):  # a concurrent create of the same name may win the insert
             try:
                 return self._write(key, studies.create, new, self.clock())

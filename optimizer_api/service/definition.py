@@ -16,7 +16,7 @@ from .. import samplers, stopping
 from ..domain import DEFAULT_OBJECTIVE
 from ..errors import InvalidRequest
 from ..space import Space
-from . import outcomes
+from . import outcomes, warm
 from .queue import check_params
 
 DEFAULT_ALGORITHM = "random"
@@ -45,15 +45,21 @@ def canonical(spec: Mapping[str, Any]) -> dict[str, Any]:
 
     Raises:
         InvalidSpace: the search space is inconsistent.
-        InvalidRequest: the algorithm or early-stopping rule or their options are not valid.
+        InvalidRequest: the algorithm or early-stopping rule or their options, or the
+            warm_start field's shape, are not valid (its studies resolve at creation).
     """
     space = Space.from_dict(spec["space"])
     objectives = outcomes.objectives(spec.get("objectives"), spec.get("direction"))
+    algorithm = _algorithm(spec.get("algorithm"), space)
+    parents = warm.canonical(spec.get("warm_start"))
+    if parents and not samplers.get(algorithm["name"]).needs_history:
+        raise _bad("warm_start", f"the {algorithm['name']} algorithm learns from no trial: "
+                                 "warm start needs the bayesian one")
     canon = {
         "name": spec["name"],
         "direction": objectives[0]["direction"],
         "space": space.to_dict(),
-        "algorithm": _algorithm(spec.get("algorithm"), space),
+        "algorithm": algorithm,
         "max_trials": spec.get("max_trials"),
         "max_failed_trials": spec.get("max_failed_trials"),
         "seed": spec.get("seed"),
@@ -71,6 +77,8 @@ def canonical(spec: Mapping[str, Any]) -> dict[str, Any]:
     constraints = outcomes.constraints(spec.get("constraints"))
     if constraints:
         canon["constraints"] = constraints
+    if parents:  # absent otherwise: older definitions compare equal
+        canon["warm_start"] = parents
     if spec.get("initial_trials"):  # absent otherwise: older definitions compare equal
         canon["initial_trials"] = check_params(space, spec["initial_trials"], "initial_trials")
     return canon

@@ -7,11 +7,11 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection
 
-from ..domain import Study, StudyView
+from ..domain import Owner, Study, StudyView
 from ..errors import Conflict
 from ..space import Space
 from ..store import reads, sql
-from . import definition, queue
+from . import definition, queue, warm
 from .quotas import Quotas
 from .status import Counts, best_trial, status
 
@@ -24,13 +24,15 @@ class Created(NamedTuple):
 
 
 class New(NamedTuple):
-    """A study to create: its owner, canonical and given definitions, and the quotas."""
+    """A study to create: its owner, canonical and given definitions, the quotas, and
+    whom the parents it warm-starts from must be visible to."""
 
     owner: str
     canon: dict
     given: dict
     quotas: Quotas
     notes: dict | None = None  # description and metadata, if given
+    viewer: Owner | None = None
 
 
 def create(conn: Connection, new: New, now: float) -> Created:
@@ -40,6 +42,7 @@ def create(conn: Connection, new: New, now: float) -> Created:
     Raises:
         Conflict: the owner has a study of that name with another definition.
         QuotaExceeded: the study is new and the owner has as many as allowed.
+        InvalidRequest: a warm_start study is unknown or not visible to `new.viewer`.
         AlreadyExists: a concurrent create inserted the name first (retry the transaction).
     """
     canon = new.canon
@@ -52,6 +55,9 @@ def create(conn: Connection, new: New, now: float) -> Created:
         given_notes = new.notes or {}
         notes = {"description": given_notes.get("description"),
                  "user_metadata": given_notes.get("metadata")}
+        if canon.get("warm_start"):  # the parents by id, as the study JSON shows them
+            viewer = new.viewer or Owner(new.owner)
+            stored["warm_start"] = {"studies": warm.resolve(conn, viewer, canon["warm_start"])}
         study_id = sql.insert_study(conn, new.owner, canon["name"], stored, seed, now,
                                     **notes)
         study = sql.get_study(conn, study_id)

@@ -18,6 +18,7 @@ from ..domain import COUNTED_STATES, Study, Trial, TrialState
 from ..errors import InvalidRequest
 from ..space import Space
 from ..store import columns, sql
+from . import warm
 
 log = logging.getLogger(__name__)
 RUNNING = TrialState.RUNNING
@@ -108,6 +109,7 @@ def _propose(conn, study: Study, space: Space, need: int, now) -> samplers.Propo
         ),
         objectives=study.objectives if study.multi_objective else (),
         constraints=study.constraints,
+        prior_trials=warm.prior_trials(conn, study, space) if sampler.needs_history else (),
     )
     try:
         return sampler.suggest(ctx)

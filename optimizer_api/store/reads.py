@@ -187,6 +187,21 @@ def front_candidates(
     ).all()
 
 
+def best_completed(conn: Connection, study_id: int, descending: bool, limit: int) -> list[Trial]:
+    """The `limit` best completed trials (highest values first if `descending`) with their
+    params and value only."""
+    order = trials.c.value.desc() if descending else trials.c.value.asc()
+    rows = conn.execute(
+        select(trials.c.id, trials.c.number, trials.c.params, trials.c.value)
+        .where(trials.c.study_id == study_id, trials.c.state == TrialState.COMPLETED.value,
+               trials.c.value.is_not(None))
+        .order_by(order, trials.c.number)
+        .limit(limit)
+    )
+    return [Trial(r.id, r.number, TrialState.COMPLETED, json.loads(r.params), r.value)
+            for r in rows]
+
+
 def trials_by_id(conn: Connection, ids: Iterable[int], now: float, curves: bool) -> list[Trial]:
     """The trials of these ids, by number; with their curves if `curves`."""
     ids = list(ids)

@@ -36,6 +36,7 @@ def _bad(study):
     obs, sug = f"/v1/studies/{sid}/observe", f"/v1/studies/{sid}/suggest"
     j = "application/json"
     space = {"x": {"type": "float", "low": 0, "high": 1}}
+    bo = {"name": "t", "space": space, "algorithm": "bayesian"}  # warm start needs it
     return [
         # (name, method, path, raw body, content type, expected status, field named)
         ("bad json", "POST", sug, b"{count: 1", j, 400, None),
@@ -99,6 +100,21 @@ def _bad(study):
         ("unknown rule", "POST", "/v1/studies", {"name": "t", "space": space,
                                                  "early_stopping": {"rule": "x"}}, j, 422,
          "early_stopping"),
+        ("warm_start unknown id", "POST", "/v1/studies", {**bo, "warm_start": {
+            "studies": [99999]}}, j, 422, "warm_start.studies[0]"),
+        ("warm_start unknown name", "POST", "/v1/studies", {**bo, "warm_start": {
+            "studies": [sid, "no-such-study"]}}, j, 422, "warm_start.studies[1]"),
+        ("warm_start same study twice", "POST", "/v1/studies", {**bo, "warm_start": {
+            "studies": [sid, "s"]}}, j, 422, "warm_start.studies[1]"),
+        ("warm_start six parents", "POST", "/v1/studies", {**bo, "warm_start": {
+            "studies": [sid, 2, 3, 4, 5, 6]}}, j, 422, "warm_start.studies"),
+        ("warm_start bool", "POST", "/v1/studies", {**bo, "warm_start": {
+            "studies": [True]}}, j, 422, "warm_start.studies[0]"),
+        ("warm_start a list", "POST", "/v1/studies", {**bo, "warm_start": [sid]}, j, 422,
+         "warm_start"),
+        ("warm_start of a random study", "POST", "/v1/studies", {
+            **bo, "algorithm": "random", "warm_start": {"studies": [sid]}}, j, 422,
+         "warm_start"),
         ("bad state filter", "GET", f"/v1/studies/{sid}/trials?state=done", None, None, 422,
          "state"),
         ("heartbeat finished trial", "POST", f"/v1/studies/{sid}/trials/{done}/heartbeat", {}, j,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,7 +14,9 @@ from optimizer_client.sklearn import OptimizerSearchCV, to_space
 from scipy.stats import loguniform, randint
 from sklearn.base import clone
 from sklearn.datasets import load_diabetes, load_iris
-from sklearn.linear_model import Ridge
+from sklearn.exceptions import FitFailedWarning
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.metrics import log_loss
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.svm import SVC
 
@@ -116,3 +120,69 @@ def test_a_conditional_space_searches_what_a_list_of_grids_does(live_server: str
     assert scores_by_params(search) == scores_by_params(reference)  # the same 12 candidates
     assert search.best_score_ == reference.best_score_
     assert all(("gamma" in p) == (p["kernel"] == "rbf") for p in search.cv_results_["params"])
+
+
+def test_imports_nothing_private_from_scikit_learn() -> None:
+    """Only public scikit-learn modules and names: no `sklearn.x._y`, no `_name` import."""
+    import ast
+
+    import optimizer_client.sklearn as module
+
+    tree = ast.parse(Path(module.__file__).read_text())
+    imported = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            imported += [f"{node.module}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            imported += [a.name for a in node.names]
+    from_sklearn = [name for name in imported if name.split(".")[0] == "sklearn"]
+    assert from_sklearn  # the walk found the imports
+    private = [name for name in from_sklearn if any(p.startswith("_") for p in name.split("."))]
+    assert private == []
+    assert re.findall(r"sklearn[\w.]*\._", Path(module.__file__).read_text()) == []
+
+
+def test_delegates_to_the_best_estimator_with_several_metrics(live_server: str) -> None:
+    x, y = load_iris(return_X_y=True)
+    search = OptimizerSearchCV(
+        LogisticRegression(max_iter=500),
+        {"C": loguniform(1e-3, 1e2)},
+        n_iter=4,
+        cv=CV,
+        scoring=["accuracy", "neg_log_loss"],
+        refit="neg_log_loss",
+        url=live_server,
+        random_state=1,
+    )
+    assert hasattr(search, "predict_proba") and not hasattr(search, "transform")
+    search.fit(x, y)
+    results = search.cv_results_
+    assert {"mean_test_accuracy", "rank_test_neg_log_loss", "split2_test_accuracy"} <= set(results)
+    best = int(np.argmax(results["mean_test_neg_log_loss"]))
+    assert search.best_index_ == best and results["rank_test_neg_log_loss"][best] == 1
+    assert search.best_score_ == results["mean_test_neg_log_loss"][best]
+    expected = LogisticRegression(max_iter=500, C=search.best_params_["C"]).fit(x, y)
+    assert np.array_equal(search.predict_proba(x), expected.predict_proba(x))
+    assert list(search.classes_) == [0, 1, 2] and search.n_features_in_ == 4
+    assert search.score(x, y) == pytest.approx(-log_loss(y, expected.predict_proba(x)))
+    assert search.n_splits_ == 3 and search.multimetric_
+    with Client(live_server) as client:
+        study = client.get_study(search.study_id_)
+        assert study.best().value == search.best_score_  # the refit metric went to the study
+
+
+def test_failing_candidates_fail_their_trials(live_server: str) -> None:
+    """A candidate whose every fold raises scores error_score (nan): its trial is failed."""
+    x, y = load_diabetes(return_X_y=True)
+    grid = {"alpha": [1.0, 10.0], "solver": ["auto", "no-such-solver"]}
+    search = OptimizerSearchCV(Ridge(), grid, algorithm="grid", url=live_server, cv=3)
+    with pytest.warns(FitFailedWarning):  # as GridSearchCV warns of failed fits
+        search.fit(x, y)
+    assert search.best_params_["solver"] == "auto"
+    results = search.cv_results_
+    failed = np.isnan(results["mean_test_score"])
+    assert list(failed) == [p["solver"] != "auto" for p in results["params"]]
+    assert set(results["rank_test_score"][failed]) == {len(failed) - failed.sum() + 1}
+    with Client(live_server) as client:  # the grid gives a failed point another attempt
+        counts = client.get_study(search.study_id_).data["trial_counts"]
+        assert counts["failed"] == failed.sum() >= 2

@@ -5,6 +5,7 @@ samplers read holds only the columns they use."""
 from __future__ import annotations
 
 import itertools
+import json
 
 from sqlalchemy import insert, select
 
@@ -64,4 +65,28 @@ def test_the_history_samplers_read_is_only_the_columns_they_use(tmp_path):
     for column in ("info", "reason", "worker_id", "grid_index", "created_at", "finished_at"):
         assert f"trials.{column}" not in selected
     assert not any("intermediate_values" in s for s in seen)
+    store.dispose()
+
+
+def test_best_completed_reads_the_best_completed_trials_in_either_direction(db_url):
+    """What warm start reads of a parent: its best completed trials only, at most `limit`."""
+    from optimizer_api.store import reads
+
+    store = Store(db_url)
+    store.prepare()
+    sid = Service(store).create_study(
+        Owner("me"), {"name": "p", "space": {"x": {"type": "float", "low": 0, "high": 1}}}
+    ).view.study.id
+    rows = [("completed", 0.5), ("completed", 0.1), ("failed", None), ("pruned", 0.0),
+            ("completed", 0.9), ("completed", 0.3)]
+    with store.write() as conn:
+        conn.execute(insert(tables.trials), [
+            {"study_id": sid, "number": i, "state": s, "params": json.dumps({"x": i}), "value": v,
+             "external": False, "created_at": 0.0} for i, (s, v) in enumerate(rows)])
+    with store.read() as conn:
+        low = reads.best_completed(conn, sid, descending=False, limit=3)
+        high = reads.best_completed(conn, sid, descending=True, limit=2)
+    assert [t.value for t in low] == [0.1, 0.3, 0.5] and low[0].params == {"x": 1}
+    assert [t.value for t in high] == [0.9, 0.5]
+    assert {t.state for t in low + high} == {TrialState.COMPLETED}
     store.dispose()

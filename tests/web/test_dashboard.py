@@ -378,6 +378,21 @@ def test_study_without_finished_trials_shows_why_the_charts_are_empty(page, serv
     page.screenshot(path=artifacts / "study-empty.png", full_page=True)
 
 
+def test_the_definition_links_the_studies_it_warm_starts_from(page, server):
+    parent = seed_empty(server, name="warm-parent")
+    with Client(server) as client:
+        child = client.create_study("warm-child", {"x": {"type": "float", "low": 0, "high": 1}},
+                                    algorithm="bayesian",
+                                    warm_start={"studies": [parent["id"]]})
+    open_study(page, child.id)
+    wait_for(page, "document.querySelectorAll('#definition .warm-start a').length === 1")
+    link = page.locator("#definition .warm-start a")
+    assert link.inner_text() == f"study {parent['id']}"
+    assert link.get_attribute("href") == f"/studies/{parent['id']}"
+    open_study(page, parent["id"])
+    assert "Warm start from\nnone" in page.inner_text("#definition")
+
+
 def test_a_big_study_opens_with_sampled_charts(page, server, store_url, artifacts):
     from benchmarks.seed_study import seed
 

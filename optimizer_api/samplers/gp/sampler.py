@@ -22,7 +22,7 @@ from ...domain import Direction
 from ...space import Space
 from ..base import Proposal, SamplerContext, Suggestion, Unbounded
 from ..random import check_options
-from . import acquisition, model, multi, subset
+from . import acquisition, model, multi, subset, warm
 from .encoding import Encoding
 from .fitstate import STATE_VERSION, fit_subset, starts
 from .history import History, load_history
@@ -87,31 +87,40 @@ class GPSampler(Unbounded):
         several = multi.applies(ctx)  # several objectives or constraints: multi.py
         hist = multi.load(ctx, enc) if several else load_history(ctx.trials, enc, ctx.direction)
         rng = ctx.rng(ctx.numbers[0] if ctx.numbers else 0)
+        prior = warm.fit_prior(ctx.prior_trials, enc, ctx.direction) if ctx.prior_trials else None
+        n_initial = min(opts["n_initial"], warm.WARM_N_INITIAL) if prior else opts["n_initial"]
         n_model = sum(
             1
             for i in range(len(ctx.numbers))
-            if hist.n_obs > 0 and hist.n_obs + len(hist.X_pending) + i >= opts["n_initial"]
+            if hist.n_obs > 0 and hist.n_obs + len(hist.X_pending) + i >= n_initial
         )
         out: list[Suggestion] = []
         for number in ctx.numbers[: len(ctx.numbers) - n_model]:
-            out.append(self._initial(ctx, enc, hist, number))
+            out.append(self._initial(ctx, enc, hist, number, prior))
         state = dict(ctx.state) if ctx.state else None
         if n_model:
-            round_ = multi.MultiRound if several else _ModelRound
-            sugg, state = round_(ctx, enc, hist, opts, rng).run(n_model)
+            if several:
+                sugg, state = multi.MultiRound(ctx, enc, hist, opts, rng).run(n_model)
+            else:
+                sugg, state = _ModelRound(ctx, enc, hist, opts, rng, prior).run(n_model)
             out.extend(sugg)
         return Proposal(out, state)
 
-    def _initial(self, ctx, enc: Encoding, hist: History, number: int) -> Suggestion:
-        """Point `number` of the seed's scrambled Sobol sequence, or the next free one."""
+    def _initial(self, ctx, enc: Encoding, hist: History, number: int, prior) -> Suggestion:
+        """Point `number` of the seed's scrambled Sobol sequence, or the next free one;
+        a warm-started study's first trial: the parents' best (see warm.py)."""
         size = 1 << max(int(number + 1).bit_length() + 1, 6)
         with np.errstate(all="ignore"):
             U = _sobol_block(ctx.seed, enc.d, size)
         rows = enc.from_unit_cube(U)
         order = np.concatenate([[number], np.arange(number + 1, size), np.arange(number)])
+        source = "initial_design"
+        if prior is not None and not hist.taken:  # nothing suggested or observed yet
+            rows, order = warm.first_row(prior, enc, rows[number])[None, :], [0]
+            source = "warm_start"
         row = hist.first_free(rows[order], enc)
         hist.take(row, enc)
-        return Suggestion(enc.decode(row), {"source": "initial_design"})
+        return Suggestion(enc.decode(row), {"source": source})
 
 
 def _sobol_block(seed: int, d: int, size: int) -> np.ndarray:
@@ -128,8 +137,10 @@ def _sobol_block(seed: int, d: int, size: int) -> np.ndarray:
 class _ModelRound:
     """One call's model-based suggestions: fit once, then pick, believe, repeat."""
 
-    def __init__(self, ctx: SamplerContext, enc: Encoding, hist: History, opts, rng):
+    def __init__(self, ctx: SamplerContext, enc: Encoding, hist: History, opts, rng, prior=None):
         self.ctx, self.enc, self.hist, self.opts, self.rng = ctx, enc, hist, opts, rng
+        self.prior = prior  # warm.Prior: the parent studies' data, or None
+        self.fit_enc = prior.enc if prior else enc  # with the task column when warm
         self.warp = Warp.fit(hist.y, power=POWER_WARP)
         self.y = self.warp.forward(hist.y)
 
@@ -137,7 +148,7 @@ class _ModelRound:
         theta = self._fit()
         state = {
             "version": STATE_VERSION,
-            "names": list(self.enc.space.names),
+            "names": list(self.fit_enc.space.names),
             "deterministic": self.opts["deterministic"],
             "theta": theta.tolist(),
         }
@@ -163,6 +174,15 @@ class _ModelRound:
         fixed = self.opts["deterministic"]
         idx = fit_subset(self.ctx.seed, len(X))  # O(n^3) per step: fit on a subset
         X, y = X[idx], y[idx]
+        if self.prior is not None:  # the parents' rows join with their task column
+            with np.errstate(all="ignore"):
+                Xa, ya, _ = self.prior.augment(X, y)
+                enc = self.fit_enc
+                theta = model.fit(Xa, ya, enc.cat, starts(self.ctx.state, enc, fixed, self.rng),
+                                  fixed)
+            if warm.related(theta, self.enc.d):
+                return theta
+            self.prior, self.fit_enc = None, self.enc  # unrelated parents: this study alone
         with np.errstate(all="ignore"):
             return model.fit(
                 X, y, self.enc.cat, starts(self.ctx.state, self.enc, fixed, self.rng), fixed
@@ -171,7 +191,7 @@ class _ModelRound:
     def _choose_rows(self, theta, count: int) -> np.ndarray:
         """Past subset.MAX_POSTERIOR_POINTS, the posterior sees a subset (subset.py); the
         pending rows it believes."""
-        inv_ls2 = model.unpack(theta, self.enc.d)[0]
+        inv_ls2 = model.unpack(theta, self.fit_enc.d)[0][: self.enc.d]  # no task column
         obs, pend = subset.posterior_rows(self.hist.X, self.y, self.hist.X_pending, inv_ls2,
                                           self.enc.cat, self.ctx.seed, count)
         self.X_obs, self.y_obs = self.hist.X[obs], self.y[obs]
@@ -184,14 +204,14 @@ class _ModelRound:
         every observation is the incumbent, or EI would stay positive at the pending point
         itself and send the next worker right next to it.
         """
-        post = _build(self.X_obs, self.y_obs, self.enc.cat, theta)
+        post = _build(self.X_obs, self.y_obs, self.enc.cat, theta, prior=self.prior)
         if len(X_pending) == 0:
             return post, float(self.y.min())  # the incumbent of every observation
         believed, _ = post.predict(X_pending)  # kriging believer: y_pending := mean
         X = np.vstack([self.X_obs, X_pending])
         y = np.concatenate([self.y_obs, believed])
         f_best = float(min(self.y.min(), believed.min()))
-        return _build(X, y, self.enc.cat, theta, n_noisy=len(self.y_obs)), f_best
+        return _build(X, y, self.enc.cat, theta, n_noisy=len(self.y_obs), prior=self.prior), f_best
 
     def _pick(self, post: model.Posterior, f_best: float, X_pending) -> tuple[np.ndarray, dict]:
         kind, beta = self.opts["acquisition"], self.opts["beta"]
@@ -237,8 +257,12 @@ class _ModelRound:
         }
 
 
-def _build(X, y, cat, theta, n_noisy=None) -> model.Posterior:
-    """The posterior, with more jitter if K is numerically singular (never raises twice)."""
+def _build(X, y, cat, theta, n_noisy=None, prior=None) -> model.Posterior:
+    """The posterior, with more jitter if K is numerically singular (never raises twice);
+    with the parents' data when the study warm-starts (warm.TaskPosterior)."""
+    if prior is not None:
+        X, y, n_noisy = prior.augment(X, y, n_noisy)
+        return warm.TaskPosterior(_build(X, y, prior.cat, theta, n_noisy))
     for jitter in (0.0, 1e-6, 1e-4):
         try:
             return model.Posterior.build(X, y, cat, theta, jitter, n_noisy)

@@ -68,6 +68,18 @@ function options(obj) {
     : "";
 }
 
+// The parent studies a study learns from, each a link to its page; "none" without.
+function warmStart(spec) {
+  const ids = (spec && spec.studies) || [];
+  if (!ids.length) return "none";
+  const span = el("span", { class: "warm-start" });
+  ids.forEach((id, i) => {
+    if (i) span.append(", ");
+    span.append(el("a", { href: `/studies/${id}` }, `study ${id}`));
+  });
+  return span;
+}
+
 export function renderDefinition(study) {
   const algorithm = study.algorithm || {};
   const rule = study.early_stopping;
@@ -92,11 +104,12 @@ export function renderDefinition(study) {
     ],
     ["Lease", study.lease_seconds != null ? duration(study.lease_seconds) : "–"],
     ["Seed", study.seed ?? "none"],
+    ["Warm start from", warmStart(study.warm_start)],
     ["Created", time(study.created_at)],
   ];
   fill(
     $("definition"),
-    rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, String(v))]),
+    rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v instanceof Node ? v : String(v))]),
   );
   fill(
     document.querySelector("#space tbody"),

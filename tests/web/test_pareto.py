@@ -79,8 +79,13 @@ def test_the_pareto_chart_shows_the_front_dominated_and_infeasible_trials(page, 
     head = page.inner_text("#trials thead")
     assert "error ↓" in head and "latency ↓" in head and "Feasible" in head
     assert "No one best trial" in page.inner_text("#best")
-    page.locator("#pareto-panel").screenshot(path=artifacts / "pareto.png")
     page.screenshot(path=artifacts / "pareto-study.png", full_page=True)
+    page.locator("#pareto-panel").screenshot(path=artifacts / "pareto.png")
+    page.goto("/")  # the list names the objectives instead of one best value
+    row = page.locator(f"tr[data-study-id='{study['id']}']")
+    row.wait_for()
+    assert "Pareto front" in row.inner_text() and "error minimize, latency minimize" in (
+        row.inner_text())
 
 
 def test_three_objectives_choose_the_pair_with_the_selects(page, server, artifacts):

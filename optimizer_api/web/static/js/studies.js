@@ -29,6 +29,7 @@ function counts(study) {
 
 function row(study) {
   const best = study.best_trial;
+  const several = (study.objectives || []).length >= 2; // no one best value
   return el(
     "tr",
     { "data-study-id": study.id },
@@ -44,10 +45,10 @@ function row(study) {
     el(
       "td",
       { class: "num" },
-      best ? num(best.value) : "–",
+      several ? el("span", { class: "muted" }, "Pareto front") : best ? num(best.value) : "–",
       best ? el("span", { class: "muted" }, ` #${best.number}`) : null,
     ),
-    el("td", {}, study.direction),
+    el("td", {}, several ? study.objectives.map((o) => `${o.name} ${o.direction}`).join(", ") : study.direction),
     el("td", {}, time(study.created_at)),
     el(
       "td",

@@ -50,6 +50,9 @@ METHODS = ("ours", "optuna_gp", "optuna_nsga2", "optuna_tpe")
 BUDGET = 100
 N_INITIAL = 10
 CHECKPOINTS = (25, 50, 75, 100)
+# Regrets closer than this are a tie: gramacy's optimum is known to 4 decimals (0.5998),
+# and a hypervolume 1e-4 apart is a difference no user would see.
+TIE = 1e-4
 
 
 def _objectives(p: MOProblem) -> tuple[Objective, ...]:
@@ -209,8 +212,8 @@ def summarize(rows: list[dict], budget: int = BUDGET) -> dict:
                 "seeds": len(by_seed),
                 "median_regret": float(np.median(reg)),
                 "worst_regret": float(np.max(reg)),
-                "wins_vs_optuna_gp": sum(mine[s] < theirs[s] - 1e-12 for s in paired),
-                "ties_vs_optuna_gp": sum(abs(mine[s] - theirs[s]) <= 1e-12 for s in paired),
+                "wins_vs_optuna_gp": sum(mine[s] < theirs[s] - TIE for s in paired),
+                "ties_vs_optuna_gp": sum(abs(mine[s] - theirs[s]) <= TIE for s in paired),
                 "paired_seeds": len(paired),
                 "median_feasible_share": float(np.median(
                     [r["feasible_share"] for r in by_seed.values()])),
@@ -240,8 +243,9 @@ def report(rows: list[dict]) -> str:
         "our 10-point initial design (same seed, same points). Regret: the true front's "
         "hypervolume minus that of the feasible trials (reference 1.1 per objective), or, "
         "for gramacy, the best feasible value minus 0.5998. Wins: seeds where ours (or the "
-        "row's method) has the strictly lower regret than Optuna's GPSampler on the same "
-        "seed. Feasible: the share of trials 11-100 that satisfy every constraint. "
+        "row's method) has a regret lower by more than 1e-4 than Optuna's GPSampler on the "
+        "same seed; ties: within 1e-4 (gramacy's optimum is known to 4 decimals). "
+        "Feasible: the share of trials 11-100 that satisfy every constraint. "
         "Seconds: the median over trials 11-100 of one suggestion's wall time "
         "(Optuna: ask + tell), then the median over seeds, and in brackets the same for "
         "the process's CPU time (every library held to one thread); the machine is shared "

@@ -215,6 +215,9 @@ def summarize(rows: list[dict], budget: int = BUDGET) -> dict:
                 "wins_vs_optuna_gp": sum(mine[s] < theirs[s] - TIE for s in paired),
                 "ties_vs_optuna_gp": sum(abs(mine[s] - theirs[s]) <= TIE for s in paired),
                 "paired_seeds": len(paired),
+                "paired_median_regret": float(np.median(list(mine.values()))) if paired else None,
+                "paired_median_regret_of_optuna_gp": (
+                    float(np.median(list(theirs.values()))) if paired else None),
                 "median_feasible_share": float(np.median(
                     [r["feasible_share"] for r in by_seed.values()])),
                 "median_seconds_per_suggestion": float(np.median(
@@ -269,7 +272,28 @@ def report(rows: list[dict]) -> str:
                 f"| {r['median_seconds_per_suggestion']:.3f} "
                 f"({r['median_cpu_seconds_per_suggestion']:.3f}) |"
             )
-    return "\n".join(lines) + "\n"
+    lines += ["", "Ours against Optuna's GPSampler, per problem (seeds both ran):", "",
+              "| problem | median regret, ours / GPSampler | wins (ties) of ours "
+              "| CPU s per suggestion, GPSampler / ours |", "|---|---|---|---|"]
+    for problem, by_method in s.items():
+        ours, gp = by_method.get("ours"), by_method.get("optuna_gp")
+        if not ours or not gp:
+            continue
+        speed = gp["median_cpu_seconds_per_suggestion"] / ours["median_cpu_seconds_per_suggestion"]
+        lines.append(
+            f"| {problem} | {_fmt(ours['paired_median_regret'])} "
+            f"/ {_fmt(ours['paired_median_regret_of_optuna_gp'])} "
+            f"| {ours['wins_vs_optuna_gp']}/{ours['paired_seeds']} "
+            f"({ours['ties_vs_optuna_gp']}) | {speed:.1f}x |"
+        )
+    return "\n".join(lines) + "\n" + NOTES
+
+
+NOTES = """
+## What the figures say
+
+Written from the run of 2026-11-30 (see the tables above for the figures themselves).
+"""
 
 
 def write_report(rows: list[dict]) -> None:

@@ -50,6 +50,9 @@ METHODS = ("ours", "optuna_gp", "optuna_nsga2", "optuna_tpe")
 BUDGET = 100
 N_INITIAL = 10
 CHECKPOINTS = (25, 50, 75, 100)
+# Regrets closer than this are a tie: gramacy's optimum is known to 4 decimals (0.5998),
+# and a hypervolume 1e-4 apart is a difference no user would see.
+TIE = 1e-4
 
 
 def _objectives(p: MOProblem) -> tuple[Objective, ...]:
@@ -209,9 +212,12 @@ def summarize(rows: list[dict], budget: int = BUDGET) -> dict:
                 "seeds": len(by_seed),
                 "median_regret": float(np.median(reg)),
                 "worst_regret": float(np.max(reg)),
-                "wins_vs_optuna_gp": sum(mine[s] < theirs[s] - 1e-12 for s in paired),
-                "ties_vs_optuna_gp": sum(abs(mine[s] - theirs[s]) <= 1e-12 for s in paired),
+                "wins_vs_optuna_gp": sum(mine[s] < theirs[s] - TIE for s in paired),
+                "ties_vs_optuna_gp": sum(abs(mine[s] - theirs[s]) <= TIE for s in paired),
                 "paired_seeds": len(paired),
+                "paired_median_regret": float(np.median(list(mine.values()))) if paired else None,
+                "paired_median_regret_of_optuna_gp": (
+                    float(np.median(list(theirs.values()))) if paired else None),
                 "median_feasible_share": float(np.median(
                     [r["feasible_share"] for r in by_seed.values()])),
                 "median_seconds_per_suggestion": float(np.median(
@@ -240,8 +246,9 @@ def report(rows: list[dict]) -> str:
         "our 10-point initial design (same seed, same points). Regret: the true front's "
         "hypervolume minus that of the feasible trials (reference 1.1 per objective), or, "
         "for gramacy, the best feasible value minus 0.5998. Wins: seeds where ours (or the "
-        "row's method) has the strictly lower regret than Optuna's GPSampler on the same "
-        "seed. Feasible: the share of trials 11-100 that satisfy every constraint. "
+        "row's method) has a regret lower by more than 1e-4 than Optuna's GPSampler on the "
+        "same seed; ties: within 1e-4 (gramacy's optimum is known to 4 decimals). "
+        "Feasible: the share of trials 11-100 that satisfy every constraint. "
         "Seconds: the median over trials 11-100 of one suggestion's wall time "
         "(Optuna: ask + tell), then the median over seeds, and in brackets the same for "
         "the process's CPU time (every library held to one thread); the machine is shared "
@@ -265,7 +272,48 @@ def report(rows: list[dict]) -> str:
                 f"| {r['median_seconds_per_suggestion']:.3f} "
                 f"({r['median_cpu_seconds_per_suggestion']:.3f}) |"
             )
-    return "\n".join(lines) + "\n"
+    lines += ["", "Ours against Optuna's GPSampler, per problem (seeds both ran):", "",
+              "| problem | median regret, ours / GPSampler | wins (ties) of ours "
+              "| CPU s per suggestion, GPSampler / ours |", "|---|---|---|---|"]
+    for problem, by_method in s.items():
+        ours, gp = by_method.get("ours"), by_method.get("optuna_gp")
+        if not ours or not gp:
+            continue
+        speed = gp["median_cpu_seconds_per_suggestion"] / ours["median_cpu_seconds_per_suggestion"]
+        lines.append(
+            f"| {problem} | {_fmt(ours['paired_median_regret'])} "
+            f"/ {_fmt(ours['paired_median_regret_of_optuna_gp'])} "
+            f"| {ours['wins_vs_optuna_gp']}/{ours['paired_seeds']} "
+            f"({ours['ties_vs_optuna_gp']}) | {speed:.1f}x |"
+        )
+    return "\n".join(lines) + "\n" + NOTES
+
+
+NOTES = """
+## What the figures say (the run of 2026-11-30)
+
+- ZDT1 and ZDT2: ours wins every seed against GPSampler (median regret 0.008 against
+  0.039 and 0.31); NSGA-II and TPE rarely get a trial under the reference point in 100
+  trials with 6 variables. ZDT3 (disconnected front) is mixed: ours wins 6 seeds of 10 but
+  its median regret is higher (0.17 against 0.12).
+- DTLZ2 and C2-DTLZ2: ours is behind GPSampler (0.60 against 0.34; 0.09 against 0.03)
+  and behind TPE. The failure mode, seen in the trials: log EHVI with the reference
+  point at the worst observed value + 10% of the range spends trials on the degenerate
+  edges of the DTLZ2 front (a position variable at its bound makes one or two objectives
+  exactly 0 whatever the distance variables are), where the GP's variance is highest
+  and where a point is non-dominated among the observed ones yet lies beyond the 1.1
+  reference of the metric; the distance variables are left at the cube's corners.
+  Tried on seeds 0-1 and not kept: a reference point from the front only (BoTorch's
+  infer_reference_point style: DTLZ2 0.65 / 0.71, worse), ParEGO for 3 objectives (0.46
+  / 0.64), no power warp (0.68), boxes clipped at the observed ideal (C2-DTLZ2 0.024 /
+  0.015, better, but ZDT3 stalls at 1.32 / 0.64) or at the ideal minus 10% (worse on
+  both).
+- Gramacy (constrained, one objective): ours and GPSampler both reach the optimum within
+  1e-4 on every seed (ties); TPE 0.02, NSGA-II 0.08. The feasible share is low by design
+  for both GPs: the optimum lies on the constraint's boundary and EI samples both sides.
+- Time: ours takes 2.4-6x less CPU per suggestion than GPSampler (0.03-0.14 s against
+  0.13-0.74 s), and 1.7-4.4x less wall time.
+"""
 
 
 def write_report(rows: list[dict]) -> None:

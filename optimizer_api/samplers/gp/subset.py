@@ -1,8 +1,8 @@
 """Which observations the posterior conditions on when the history is long.
 
 Conditioning on n observations costs O(n^3) to factorize and O(n^2) per acquisition
-evaluation: 33 s per suggestion at n = 5,000. Past MAX_POSTERIOR_POINTS the posterior
-conditions on a subset chosen for what the acquisition needs, not at random:
+evaluation: 11.6 s of CPU per suggestion at n = 5,000 in 20-D. Past MAX_POSTERIOR_POINTS
+the posterior conditions on a subset chosen for what the acquisition needs, not at random:
 
 - the best observations (an eighth of the subset): where the incumbent is and where
   the acquisition's local candidates start;
@@ -12,22 +12,23 @@ conditions on a subset chosen for what the acquisition needs, not at random:
 - a stable random remainder (three quarters): the global picture, so that the model
   still knows where it has looked and found nothing. With the fitted lengthscales
   usually long, the mean near the incumbent is a regression on much of the data: a
-  subset half made of the best and their neighbours lost twice as much of the full GP's
-  acquisition on histories crowded around the incumbent (gp_large.md).
+  subset half made of the best and their neighbours lost more of the full GP's
+  acquisition on histories crowded around the incumbent (3.80 nats against 2.65) and
+  about as much on uniform ones (0.19 against 0.27).
 
 The incumbent (the best value) is taken from every observation, not from the subset.
 Running trials are believed at the predicted mean as below the cap (sampler.py); past it
 only the POSTERIOR_PENDING nearest the best points are, and every one of them still
 keeps new points apart (History.first_apart).
 
-Measured (benchmarks/results/gp_large.md): the cap keeps a suggestion at ~0.07 s of CPU
-in 6-D and ~0.15 s in 20-D at n = 10,000 (the full posterior cost 0.7 s at n = 2,000 and
-7-11 s at n = 5,000); at n = 2,000 the chosen subset's proposals lose a median of a
-fraction of a nat of the full GP's log-EI on uniform histories, less than a random 512
-and far less than a random 100 (W&B). On histories crowded around the incumbent by
-another optimizer it loses more (4-9 nats), more than a random 512: there the smooth
-global fit needs all the data, which only a sparse (inducing-point) posterior over every
-observation would keep within the budget.
+Measured (benchmarks/results/gp_large.md): the cap keeps a warm suggestion at ~0.08 s of
+CPU in 6-D and ~0.16 s in 20-D at n = 10,000 (the full posterior took 1.3 s at
+n = 2,000 and 11.6 s at n = 5,000 in 20-D). At n = 2,000 in 20-D and 40-D the chosen
+subset's proposals lose a median 0.27 nats of the full GP's own log-EI on uniform
+histories (a random 512: 0.80; a random 100 as W&B: 2.45), but 2.65 on histories
+crowded around the incumbent by another optimizer (a random 512: 1.85): there the smooth
+global fit needs much of the data, which only a sparse (inducing-point) posterior over
+every observation would keep within the budget.
 """
 
 from __future__ import annotations

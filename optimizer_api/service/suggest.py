@@ -121,7 +121,13 @@ def _propose(conn, study: Study, space: Space, need: int, now) -> samplers.Propo
 
 def _history(conn, study: Study, space: Space, sampler, now: float):
     """The trials a sampler reads: column-wise (no Trial object per row) for a sampler
-    that reads columns, as Trial objects otherwise."""
-    if getattr(sampler, "reads_columns", False) and columns.extractable(space.names):
+    that reads columns, as Trial objects otherwise.
+
+    TrialColumns carry one value per trial: a study with several objectives or with
+    constraints gets Trial objects, with whatever else sampler_history loads for it.
+    """
+    single = not study.definition.get("objectives") and not study.definition.get("constraints")
+    if (single and getattr(sampler, "reads_columns", False)
+            and columns.extractable(space.names)):
         return columns.sampler_columns(conn, study.id, now, space.names)
     return sql.sampler_history(conn, study.id, now)

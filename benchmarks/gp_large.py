@@ -367,12 +367,14 @@ def quality(args) -> dict:
 
 def requality(args) -> dict:
     """The quality rows of the last run with ours proposed again by the sampler as it is
-    now; the last run's ours is kept as `ours_half` (half of the subset from the best and
-    their neighbours, before). The other models do not depend on the subset's choice."""
+    now; the last run's ours is kept as `ours_prev` (an eighth of the subset from the best
+    and an eighth from their neighbours, before). The other models do not depend on the
+    subset's choice."""
     before = json.loads(OUT.with_suffix(".json").read_text())["quality"]["result"]
     rows = []
     for old in before["rows"]:
-        row = {k.replace("ours", "ours_half"): v for k, v in old.items() if "ours" in k}
+        row = {k.replace("ours", "ours_prev"): v for k, v in old.items()
+               if "ours" in k and "ours_half" not in k and "ours_prev" not in k}
         row |= {k: v for k, v in old.items() if "ours" not in k}
         problem = PROBLEMS[old["problem"]]
         sp = Space.from_dict(problem.space)
@@ -386,7 +388,7 @@ def requality(args) -> dict:
         row["ours_cpu"] = (time.process_time() - t1) / before["k"]
         row["ours_regret"] = [problem.func(p) - problem.optimum for p in proposals]
         row["ours_log_ei"] = [score(p) for p in proposals]
-        if "continued_ours_half" in row:
+        if "continued_ours_prev" in row:
             values = continue_run(problem, sp, old["seed"], trials, before["steps"], state,
                                   "ours")
             row["continued_ours"] = min(row["incumbent"], min(values) - problem.optimum)
@@ -477,17 +479,18 @@ def _summary(results: dict) -> list[str]:
         "log-EI, kriging-believer pending points) and bounds the factorized matrix at "
         f"{CAP}: the cap is set by cost (the full GP already takes "
         f"{cpu('20', 1000, 'full_cpu_p50')} s of CPU at n = 1,000 in 20-D, before loading "
-        "and HTTP). Choosing the subset is worth less than the cap: the chosen 512 lose "
+        "and HTTP). The chosen 512 lose "
         f"{lost('ours', 'random'):.2f} nats on uniform histories against "
-        f"{lost('random512', 'random'):.2f} for a random 512, but "
+        f"{lost('random512', 'random'):.2f} for a random 512, and "
         f"{lost('ours', 'late'):.2f} against {lost('random512', 'late'):.2f} on crowded "
-        "ones, where the long fitted lengthscales make the mean a regression on much of "
-        "the data"
-        + (f"; the earlier composition (half the subset from the best and their "
-           f"neighbours) lost {lost('ours_half', 'random'):.2f} / "
-           f"{lost('ours_half', 'late'):.2f}" if "ours_half_log_ei" in q[0] else "")
-        + ". Not built: TuRBO-style local models and inducing points; the gap on crowded "
-        "histories is where an inducing-point posterior over every observation would help.",
+        "ones"
+        + (f"; the previous composition (an eighth best by value + an eighth neighbours, "
+           f"unthinned) lost {lost('ours_prev', 'random'):.2f} / "
+           f"{lost('ours_prev', 'late'):.2f}: on crowded histories it spent its share on "
+           "near-duplicates of the incumbent's steps (the long fitted lengthscales make "
+           "the mean a regression on much of the data), now thinned"
+           if "ours_prev_log_ei" in q[0] else "")
+        + ". Not built: TuRBO-style local models and inducing points.",
         ""]
 
 
@@ -532,23 +535,26 @@ def _http_md(part: dict) -> list[str]:
     return out + [""]
 
 
-LABELS = {"full": "full", "ours": "ours", "ours_half": "ours, half best+near (before)",
+LABELS = {"full": "full", "ours": "ours", "ours_prev": "ours, eighth+eighth (before)",
           "random512": "random-512", "random100": "random-100"}
 
 
 def _quality_md(part: dict) -> list[str]:
     res = part["result"]
     rows = res["rows"]
-    models = [m for m in ("full", "ours", "ours_half", "random512", "random100")
+    models = [m for m in ("full", "ours", "ours_prev", "random512", "random100")
               if f"{m}_log_ei" in rows[0]]
     others = models[1:]
     out = ["## Quality at n = {:,}".format(res["budget"]), "", part["header"].rstrip(), "",
            res["design"], "",
-           *(["Two passes: the first with a quarter of the subset from the best and a "
-              "quarter from their neighbours (**ours, half best+near (before)**); then, on "
-              "the same histories and stored fits, **ours** proposed again by the sampler "
-              "as committed (an eighth + an eighth, the incumbent's neighbours first; "
-              "`quality --reuse`).", ""] if res.get("reused") else []),
+           *(["Two passes: the first with an eighth of the subset from the best by value "
+              "and an eighth from the neighbours of the 5 best (**ours, eighth+eighth "
+              "(before)**); then, on the same histories and stored fits, **ours** proposed "
+              "again by the sampler as committed (the 5 best, then up to a sixteenth of "
+              "the subset from the incumbent's neighbours and an eighth in all from the 5 "
+              "best's, each skipped when within 0.01 x the median squared distance of one "
+              "kept, the rest stable random; `quality --reuse`).", ""]
+             if res.get("reused") else []),
            f"Per (problem, history): **nats lost** = the full GP's log-EI at the full GP's "
            f"proposal minus at this model's (median over seeds x k = {res['k']} proposals "
            "paired by trial number; 0 = as good by the full GP's own measure; below 0: the "

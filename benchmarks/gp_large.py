@@ -397,6 +397,40 @@ def requality(args) -> dict:
     return {**before, "rows": rows, "reused": True}
 
 
+POLICIES = {  # name: (cap, THIN), variants of the committed subset
+    "cap768": (768, None), "thin0.04": (None, 0.04), "unthinned": (None, 0.0)}
+
+
+def policies(args) -> dict:
+    """Variants of the subset proposed on the last quality run's histories and stored fits
+    (as `quality --reuse`): nats of the full GP's log-EI lost, per variant."""
+    before = json.loads(OUT.with_suffix(".json").read_text())["quality"]["result"]
+    rows = []
+    for old in before["rows"]:
+        problem = PROBLEMS[old["problem"]]
+        sp = Space.from_dict(problem.space)
+        start = before["budget"] if old["history"] == "random" else before["start"]
+        trials = shared_history(problem, sp, old["seed"], start, before["budget"])
+        _, state = ask(sp, old["seed"], trials[:-1], None, len(trials) - 1, "ours")
+        score = full_log_ei(sp, old["seed"], trials, state)
+        row = {k: old[k] for k in ("problem", "seed", "history", "full_log_ei")}
+        for name, (cap, thin) in POLICIES.items():
+            old_thin = subset.THIN
+            subset.THIN = old_thin if thin is None else thin
+            try:
+                with posterior_cap(cap or CAP):
+                    t1 = time.process_time()
+                    props = [ask(sp, old["seed"], trials, state, len(trials) + j, "ours")[0]
+                             for j in range(before["k"])]
+                    row[f"{name}_cpu"] = (time.process_time() - t1) / before["k"]
+            finally:
+                subset.THIN = old_thin
+            row[f"{name}_log_ei"] = [score(p) for p in props]
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    return {"rows": rows}
+
+
 def quality_run(args, problem, seed: int, kind: str) -> dict:
     sp = Space.from_dict(problem.space)
     t0 = time.process_time()
@@ -436,6 +470,8 @@ def report(results: dict) -> str:
         lines += _http_md(results["http"])
     if "quality" in results:
         lines += _quality_md(results["quality"])
+    if "policies" in results and "quality" in results:
+        lines += _policies_md(results["policies"], results["quality"]["result"]["rows"])
     return "\n".join(lines) + "\n"
 
 
@@ -616,6 +652,37 @@ def _quality_md(part: dict) -> list[str]:
     return out + [""]
 
 
+def _policies_md(part: dict, quality: list[dict]) -> list[str]:
+    by = {(r["problem"], r["seed"], r["history"]): r for r in quality}
+    rows = [by[(r["problem"], r["seed"], r["history"])] | r for r in part["result"]["rows"]]
+    names = ["ours", *POLICIES, "ours_prev", "random512"]
+    names = [m for m in names if f"{m}_log_ei" in rows[0]]
+    out = ["## Subset policies at n = 2,000", "", part["header"].rstrip(), "",
+           "Variants of the committed subset (`ours`: cap 512, THIN 0.01) proposed on the "
+           "quality run's histories and stored fits: **cap768** (768 points), "
+           "**thin0.04** (a coarser threshold), **unthinned** (THIN = 0: only exact "
+           "duplicates skipped); beside them the previous composition and a random 512. "
+           "Nats of the full GP's log-EI lost (median over histories x proposals); "
+           "`vs random-512` counts proposals that lose less than the random 512's.", "",
+           "| subset | uniform | crowded | all | vs random-512: uniform | crowded "
+           "| CPU per proposal |", "|---|---|---|---|---|---|---|"]
+    for m in names:
+        cells = []
+        for hist in ("random", "late", None):
+            cells.append(float(np.median([f - o for r in rows if hist in (None, r["history"])
+                                          for f, o in zip(r["full_log_ei"], r[f"{m}_log_ei"],
+                                                          strict=True)])))
+        wins = []
+        for hist in ("random", "late"):
+            pairs = [(o, w) for r in rows if r["history"] == hist
+                     for o, w in zip(r[f"{m}_log_ei"], r["random512_log_ei"], strict=True)]
+            wins.append(f"{sum(o > w for o, w in pairs)}/{len(pairs)}")
+        label = LABELS.get(m, m)
+        out.append(f"| {label} | {cells[0]:.2f} | {cells[1]:.2f} | {cells[2]:.2f} "
+                   f"| {wins[0]} | {wins[1]} | {_med(rows, m + '_cpu'):.2f} |")
+    return out + [""]
+
+
 def _med(rows, key) -> float:
     return float(np.median([r[key] for r in rows]))
 
@@ -628,7 +695,7 @@ def _timed(fn):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("what", choices=("latency", "http", "quality", "report"))
+    ap.add_argument("what", choices=("latency", "http", "quality", "policies", "report"))
     ap.add_argument("--ns", default="1000,2000,5000,10000")
     ap.add_argument("--dims", default="6,20")
     ap.add_argument("--reps", type=int, default=7)
@@ -649,7 +716,8 @@ def main() -> None:
     path = OUT.with_suffix(".json")
     part = None
     if args.what != "report":
-        runner = {"latency": latency, "http": http, "quality": quality}[args.what]
+        runner = {"latency": latency, "http": http, "quality": quality,
+                  "policies": policies}[args.what]
         part = {"header": header(), "result": runner(args)}
     results = json.loads(path.read_text()) if path.exists() else {}  # read after the run
     if part is not None:

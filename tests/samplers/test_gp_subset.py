@@ -40,30 +40,47 @@ def test_the_best_and_the_incumbents_neighbours_are_always_kept():
     cat, inv_ls2 = np.zeros(6, bool), np.full(6, 4.0)
     rows = subset.observed_rows(X, y, inv_ls2, cat, seed=3, room=400)
     assert len(rows) == 400 and len(set(rows)) == 400 and np.all(np.diff(rows) > 0)
-    best = np.argsort(y)[: int(subset.BEST_SHARE * 400)]
+    best = np.argsort(y)[: subset.N_CENTRES]
     assert set(best) <= set(rows)
     s = kernel.sq_dist(X[best[:1]], X, inv_ls2, cat)[0]
-    k = int(subset.NEAR_SHARE * 400) // 2
-    assert set(np.argsort(s)[:k]) <= set(rows)  # the incumbent's nearest
+    k = int(subset.INCUMBENT_SHARE * 400)
+    assert set(np.argsort(s)[:k]) <= set(rows)  # the incumbent's nearest, none redundant
     again = subset.observed_rows(X, y, inv_ls2, cat, seed=3, room=400)
     assert np.array_equal(rows, again)  # deterministic
+
+
+def test_a_crowded_neighbourhood_is_thinned_not_hoarded():
+    """The steps of a converged local search crowd the incumbent: a few of them stand for
+    the rest, and the subset keeps the history's global picture (benchmarks/gp_large.py:
+    hoarding them lost more of the full GP's acquisition than a random subset)."""
+    rng = np.random.default_rng(3)
+    X = np.vstack([rng.random((1500, 6)), 0.3 + 1e-3 * rng.standard_normal((500, 6))])
+    y = np.r_[1.0 + rng.random(1500), rng.random(500)]  # the crowd holds the best
+    cat, inv_ls2 = np.zeros(6, bool), np.full(6, 4.0)
+    rows = subset.observed_rows(X, y, inv_ls2, cat, seed=0, room=400)
+    crowd = rows >= 1500
+    assert np.argmin(y) in rows and len(rows) == 400
+    assert crowd.sum() < 0.3 * 400  # about its quarter of the history, not more
+    s = kernel.sq_dist(X[1500:], X[rows], inv_ls2, cat).min(1)
+    assert s.max() <= subset.THIN * np.median(kernel.sq_dist(X, X[[np.argmin(y)]], inv_ls2,
+                                                                cat))  # all represented
 
 
 def test_neighbours_follow_the_lengthscales():
     """A column with a long lengthscale hardly counts in who is near the best points."""
     rng = np.random.default_rng(2)
-    X, y = rng.random((5000, 2)), rng.random(5000)
+    X, y = rng.random((5000, 6)), rng.random(5000)
     y[:5] = -1.0
-    X[:5, 0] = 0.5  # the five best share x0, their x1 differ
-    cat = np.zeros(2, bool)
-    close = np.abs(X[:, 0] - 0.5) < 0.01  # ~100 rows
+    X[:5, :3] = 0.5  # the five best share x0..x2, their x3..x5 differ
+    cat = np.zeros(6, bool)
+    close = np.abs(X[:, :3] - 0.5).max(1) < 0.1  # ~40 rows
 
     def kept(inv_ls2):
         rows = subset.observed_rows(X, y, np.array(inv_ls2), cat, seed=0, room=1000)
         return close[rows].sum()
 
-    assert kept([1e4, 1e-4]) == close.sum()  # x0 matters: all its neighbours are kept
-    assert kept([1e-4, 1e4]) < 0.5 * close.sum()  # x1 matters: those are not near
+    short, long_ = [1e2] * 3, [1e-4] * 3
+    assert kept(short + long_) > 2 * kept(long_ + short)  # near in x0..x2 when they matter
 
 
 def test_below_the_cap_everything_is_kept():

@@ -141,7 +141,7 @@ def test_a_change_that_commits_late_is_not_passed_by_a_cursor(pg_url):
     svc = Service(store)
     sid = svc.create_study(ME, {"name": "s", "space": SPACE}).view.study.id
     slow_trial, other = svc.suggest(ME, sid, count=2).trials
-    _, cursor = follow(svc, sid)
+    _, cursor = follow_until(svc, sid, "0", {slow_trial.id, other.id})
     engine = create_engine(pg_url)
     with engine.connect() as slow:  # a writer that began first and commits last
         slow.execute(text("UPDATE trials SET reason = 'late' WHERE id = :id"),

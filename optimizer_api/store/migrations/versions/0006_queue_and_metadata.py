@@ -139,10 +139,9 @@ def downgrade() -> None:
             RETURN NULL;
         END $$""")
     op.drop_index("ix_trials_study_change", "trials")
-    with op.batch_alter_table("trials") as batch:
-        batch.drop_column("change_seq")
-        batch.drop_column("user_attrs")
-    with op.batch_alter_table("studies") as batch:
-        batch.drop_column("change_seq")
-        batch.drop_column("user_metadata")
-        batch.drop_column("description")
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35+) and not a batch: a batch rebuilds the
+    # table on SQLite, which drops the triggers of 0004 on it.
+    for table, column in (("trials", "change_seq"), ("trials", "user_attrs"),
+                          ("studies", "change_seq"), ("studies", "user_metadata"),
+                          ("studies", "description")):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")

@@ -512,7 +512,8 @@ class Service:
 class _Hint:
     """What a study's definition says about the reads a request may skip before its write
     transaction: the proposal made ahead (samplers that read the history) and the early-
-    stopping rule's reading. A definition never changes, so the service keeps these per
+    stopping rule's reading. These parts of a definition never change (PATCH changes only
+    names, notes and completion criteria), so the service keeps these per
     study id; only as hints: the write transaction does all the work without them. (On
     SQLite a deleted study's id may be given again; a wrong hint then costs time.)"""
 

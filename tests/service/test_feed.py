@@ -134,24 +134,31 @@ def test_followers_miss_nothing_while_8_writers_run(svc):
     assert views == final  # every trial, as it ended: no change was skipped
 
 
-@pytest.mark.postgres
-def test_a_change_that_commits_late_is_not_passed_by_a_cursor(pg_url):
+@pytest.fixture
+def pg_store(pg_url):
     store = Store(pg_url)
     store.prepare()
-    svc = Service(store)
+    yield store
+    store.dispose()
+
+
+@pytest.mark.postgres
+def test_a_change_that_commits_late_is_not_passed_by_a_cursor(pg_store, pg_url):
+    svc = Service(pg_store)
     sid = svc.create_study(ME, {"name": "s", "space": SPACE}).view.study.id
     slow_trial, other = svc.suggest(ME, sid, count=2).trials
-    _, cursor = follow(svc, sid)
+    _, cursor = follow_until(svc, sid, "0", {slow_trial.id, other.id})
     engine = create_engine(pg_url)
-    with engine.connect() as slow:  # a writer that began first and commits last
-        slow.execute(text("UPDATE trials SET reason = 'late' WHERE id = :id"),
-                     {"id": slow_trial.id})
-        svc.observe(ME, sid, Final(other.id, 0.5))  # begins later, commits first
-        seen, cursor = follow(svc, sid, cursor)
-        # A cursor past the other change would skip the slow one: the feed waits for it.
-        assert seen == {}
-        slow.commit()
+    try:
+        with engine.connect() as slow:  # a writer that began first and commits last
+            slow.execute(text("UPDATE trials SET reason = 'late' WHERE id = :id"),
+                         {"id": slow_trial.id})
+            svc.observe(ME, sid, Final(other.id, 0.5))  # begins later, commits first
+            seen, cursor = follow(svc, sid, cursor)
+            # A cursor past the other change would skip the slow one: the feed waits.
+            assert seen == {}
+            slow.commit()
+    finally:
+        engine.dispose()
     seen, cursor = follow_until(svc, sid, cursor, {slow_trial.id, other.id})
     assert set(seen) == {slow_trial.id, other.id} and seen[slow_trial.id].reason == "late"
-    engine.dispose()
-    store.dispose()

@@ -139,9 +139,9 @@ def downgrade() -> None:
             RETURN NULL;
         END $$""")
     op.drop_index("ix_trials_study_change", "trials")
-    # ALTER TABLE ... DROP COLUMN on both stores (SQLite 3.35+): a batch copy of the
-    # table would lose the trial_counts triggers on it (and 0005's downgrade relies on them).
-    for table, columns in (("trials", ("change_seq", "user_attrs")),
-                           ("studies", ("change_seq", "user_metadata", "description"))):
-        for column in columns:
-            op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35+) and not a batch: a batch rebuilds the
+    # table on SQLite, which drops the triggers of 0004 on it.
+    for table, column in (("trials", "change_seq"), ("trials", "user_attrs"),
+                          ("studies", "change_seq"), ("studies", "user_metadata"),
+                          ("studies", "description")):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from ..domain import Study, Trial, TrialState
+from ..domain import Constraint, ConstraintOp, Study, Trial, TrialState
 from ..errors import Conflict, InvalidRequest
 from ..space import Space
 from ..store import reads, sql
@@ -32,7 +32,7 @@ STUDY_FIELDS = ("name", "definition", "given", "description", "metadata", "seed"
                 "next_number", "grid_cursor", "sampler_state")
 TRIAL_FIELDS = ("number", "state", "params", "value", "reason", "worker_id", "external",
                 "info", "user_attrs", "grid_index", "created_at", "finished_at",
-                "lease_expires_at", "intermediate_values")
+                "lease_expires_at", "intermediate_values", "values", "constraint_values")
 
 
 # -- export ----------------------------------------------------------------------------
@@ -55,6 +55,9 @@ def trial_doc(t: Trial) -> dict[str, Any]:
         "user_attrs": t.user_attrs, "grid_index": t.grid_index, "created_at": t.created_at,
         "finished_at": t.finished_at, "lease_expires_at": t.lease_expires_at,
         "intermediate_values": [[s, v] for s, v in sorted(t.intermediate.items())],
+        # Studies of several objectives / with constraints: in the declared orders.
+        "values": None if t.values is None else list(t.values),
+        "constraint_values": None if t.constraint_values is None else list(t.constraint_values),
     }
 
 
@@ -111,6 +114,8 @@ def check(doc: Any, name: str | None = None) -> tuple[dict, list[dict]]:
     p.raise_any()
     rows = _check_trials(doc.get("trials"), Space.from_dict(study["definition"]["space"]),
                          study["next_number"], p)
+    p.raise_any()
+    _check_outcomes(doc["trials"], rows, study["definition"], p)
     p.raise_any()
     return study, rows
 
@@ -207,6 +212,10 @@ def _spec(stored: Any, name: str | None) -> dict:
     if not isinstance(stored, Mapping):
         raise TypeError("not an object")
     spec = dict(stored)
+    objectives = spec.get("objectives")
+    if (isinstance(objectives, list) and objectives and isinstance(objectives[0], Mapping)
+            and spec.get("direction") == objectives[0].get("direction")):
+        del spec["direction"]  # the canonical form keeps the first objective's direction
     if name is not None:
         spec["name"] = name
     return spec
@@ -261,6 +270,32 @@ def _check_trials(items: Any, space: Space, next_number: int, p: _Problems) -> l
             "lease_expires_at": t.get("lease_expires_at"), "curve": curve,
         })
     return rows
+
+
+def _check_outcomes(items: list, rows: list[dict], definition: Mapping, p: _Problems) -> None:
+    """Each trial's objective and constraint values: null, or one finite number per
+    declared objective (studies of several) or constraint; the row gets their JSON and
+    whether every constraint holds."""
+    objectives = definition.get("objectives") or ()
+    constraints = [Constraint(c["name"], ConstraintOp(c["op"]), float(c["bound"]))
+                   for c in definition.get("constraints") or ()]
+    sizes = {"values": len(objectives) if len(objectives) > 1 else 0,
+             "constraint_values": len(constraints)}
+    for i, (t, row) in enumerate(zip(items, rows, strict=True)):
+        got = {}
+        for field, n in sizes.items():
+            x = t.get(field)
+            if x is not None and not (n and isinstance(x, list) and len(x) == n
+                                      and all(_finite(v) for v in x)):
+                p.add(f"trials[{i}].{field}", f"must be null or a list of {n} finite numbers"
+                      if n else "must be null: the study declares none")
+                x = None
+            got[field] = None if x is None else [float(v) for v in x]
+        row["objective_values"] = None if got["values"] is None else sql.dumps(got["values"])
+        cv = got["constraint_values"]
+        row["constraint_values"] = None if cv is None else sql.dumps(cv)
+        row["feasible"] = None if cv is None else all(
+            c.holds(v) for c, v in zip(constraints, cv, strict=True))
 
 
 def _params(params: Any, space: Space, state: Any, where: str, p: _Problems) -> Any:

@@ -87,6 +87,34 @@ def test_sqlite_to_postgresql_and_back_exports_the_same_document(service, tmp_pa
     assert t.info["source"] == "queued" and t.params["layers"] == 3
 
 
+def test_objective_and_constraint_values_go_and_come_back(service, db_url, tmp_path):
+    src = service(sqlite_url(tmp_path / "mo.db"))
+    sid = src.create_study(ME, {
+        "name": "mo", "space": SPACE, "algorithm": "random", "seed": 1,
+        "objectives": [{"name": "acc", "direction": "maximize"},
+                       {"name": "ms", "direction": "minimize"}],
+        "constraints": [{"name": "mb", "op": "<=", "bound": 10}]}).view.study.id
+    for i in range(4):
+        t = src.suggest(ME, sid).trials[0]
+        src.observe(ME, sid, Final(t.id, None, values={"acc": 0.5 + i / 10, "ms": 9.0 - i},
+                                   constraints={"mb": 4.0 * i}))
+    doc = src.export_study(ME, sid)
+    assert [t["constraint_values"] for t in doc["trials"]] == [[0.0], [4.0], [8.0], [12.0]]
+    assert doc["trials"][1]["values"] == [0.6, 8.0]
+    dst = service(db_url)
+    moved = dst.import_study(ME, doc).view.study.id
+    assert dst.export_study(ME, moved) == doc
+    front = dst.pareto(ME, moved)
+    assert sorted(t.number for t in front.trials) == [2]  # 3 breaks the memory bound
+    bad = copy.deepcopy(doc)
+    bad["study"]["name"] = "mo-bad"
+    bad["trials"][0]["values"] = [1.0]
+    bad["trials"][1]["constraint_values"] = [float("nan")]
+    with pytest.raises(InvalidRequest) as err:
+        dst.import_study(ME, bad)
+    assert {"trials[0].values", "trials[1].constraint_values"} <= set(err.value.errors)
+
+
 def test_an_existing_name_is_a_409_unless_renamed(service, db_url):
     svc = service(db_url)
     doc = svc.export_study(ME, a_study(svc))

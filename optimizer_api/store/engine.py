@@ -79,7 +79,20 @@ class Store:
             # No ping before each use (a round trip per transaction, 7% of a request's
             # CPU): a connection the server dropped fails its first statement, which is a
             # 503 to retry, and SQLAlchemy then renews every pooled connection older.
-            return create_engine(self.url, pool_size=5, max_overflow=5)
+            engine = create_engine(self.url, pool_size=5, max_overflow=5)
+            busy = int(self.busy_timeout_ms)
+
+            @event.listens_for(engine, "connect")
+            def _on_pg_connect(dbapi_conn, _record):
+                # A write waits at most this long for a row another transaction holds
+                # (a study's lock, behind many suggests): then a 503 with Retry-After
+                # that clients retry, as SQLite's busy timeout gives, rather than a
+                # request queued past the load balancer's read timeout (a 504).
+                with dbapi_conn.cursor() as cur:
+                    cur.execute(f"SET lock_timeout = {busy}")
+                dbapi_conn.commit()
+
+            return engine
         busy, synchronous = self.busy_timeout_ms, self.sqlite_synchronous
         engine = create_engine(self.url, connect_args={"timeout": busy / 1000},
                                pool_size=max(5, self.threads), max_overflow=5)
@@ -220,6 +233,8 @@ class Store:
         with self._translate(), self.engine.connect() as conn:
             if not self.is_sqlite:
                 with conn.begin():
+                    # a migration elsewhere may take longer than a write's lock wait
+                    conn.exec_driver_sql("SET LOCAL lock_timeout = 0")
                     conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})")
                     yield conn
                 return

@@ -36,3 +36,25 @@ def test_connections_postgresql_dropped_cost_one_retry_then_the_pool_recovers(pg
     assert len(svc.suggest(ME, sid).trials) == 1  # the next is served
     assert svc.get_study(ME, sid).counts["running"] >= 1
     store.dispose()
+
+
+def test_a_write_waits_for_a_locked_study_at_most_the_busy_timeout_then_is_a_503(pg_url):
+    """A suggest queued behind a study's lock longer than the busy timeout is a 503 to
+    retry (as on SQLite), not a request held past a load balancer's read timeout; the
+    study is untouched and the next suggest is served once the lock is gone."""
+    store = Store(pg_url, busy_timeout_ms=300)
+    store.prepare()
+    svc = Service(store)
+    space = {"x": {"type": "float", "low": 0, "high": 1}}
+    sid = svc.create_study(ME, {"name": "locked", "space": space}).view.study.id
+    with store.engine.connect() as holder, holder.begin():
+        holder.exec_driver_sql(f"SELECT id FROM studies WHERE id = {sid} FOR UPDATE")
+        try:
+            svc.suggest(ME, sid)
+        except StoreUnavailable as exc:
+            assert exc.retry_after  # the answer tells when to come back
+        else:
+            raise AssertionError("a suggest behind a held study lock was served")
+    assert svc.get_study(ME, sid).counts["running"] == 0
+    assert len(svc.suggest(ME, sid).trials) == 1
+    store.dispose()

@@ -73,3 +73,18 @@ def test_documented_algorithms_are_the_registered_ones():
     text = README.read_text()
     for name in samplers.names():
         assert f"`{name}`" in text, name
+
+
+def test_the_long_jobs_section_states_the_lease_defaults_of_the_code():
+    import yaml
+
+    from optimizer_api.service.definition import DEFAULT_LEASE_SECONDS
+
+    section = README.read_text().split("## Long jobs")[1].split("\n## ")[0]
+    assert f"default **{DEFAULT_LEASE_SECONDS:g} s**" in section
+    beat = DEFAULT_LEASE_SECONDS / 3  # the client's optimize() beats this often
+    assert f"`lease_seconds / 3` ({beat:g} s by default)" in section
+    spec = yaml.safe_load((README.parent / "openapi.yaml").read_text())
+    lease = spec["components"]["schemas"]["StudyCreate"]["properties"]["lease_seconds"]
+    assert lease["default"] == DEFAULT_LEASE_SECONDS
+    assert (lease["minimum"], lease["maximum"]) == (1, 7 * 24 * 3600)  # "1 s to 7 days"

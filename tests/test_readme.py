@@ -93,3 +93,18 @@ def test_objectives_section_agrees_with_the_code_and_openapi():
     route = spec()["paths"]["/v1/studies/{study_id}/pareto"]["get"]
     assert [p["name"] for p in route["parameters"]] == ["ref"] and "`?ref=" in section
     assert "`GET /v1/studies/{id}/pareto`" in text.split("## The API")[1]
+
+
+def test_the_long_jobs_section_states_the_lease_defaults_of_the_code():
+    import yaml
+
+    from optimizer_api.service.definition import DEFAULT_LEASE_SECONDS
+
+    section = README.read_text().split("## Long jobs")[1].split("\n## ")[0]
+    assert f"default **{DEFAULT_LEASE_SECONDS:g} s**" in section
+    beat = DEFAULT_LEASE_SECONDS / 3  # the client's optimize() beats this often
+    assert f"`lease_seconds / 3` ({beat:g} s by default)" in section
+    spec = yaml.safe_load((README.parent / "openapi.yaml").read_text())
+    lease = spec["components"]["schemas"]["StudyCreate"]["properties"]["lease_seconds"]
+    assert lease["default"] == DEFAULT_LEASE_SECONDS
+    assert (lease["minimum"], lease["maximum"]) == (1, 7 * 24 * 3600)  # "1 s to 7 days"

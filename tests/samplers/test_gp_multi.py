@@ -132,3 +132,23 @@ def test_constraint_values_missing_from_some_trials_are_tolerated():
     prop = GPSampler().suggest(context(SPACE, trials, [15, 16], (), cons))
     assert [s.info["source"] for s in prop.suggestions] == ["model", "model"]
     assert all(s.params["x1"] < 0.7 for s in prop.suggestions)
+
+
+def test_infeasible_observations_do_not_move_the_ehvi_reference_point():
+    """Regression (issue 13, C2-DTLZ2): the reference point came from every observation,
+    so infeasible trials far beyond the front pushed it out and EHVI paid for the front's
+    far ends. The region is now that of the feasible rows alone."""
+    from optimizer_api.analysis.pareto import reference_point
+    from optimizer_api.samplers.gp.multi import ehvi_region
+
+    rng = np.random.default_rng(0)
+    t = rng.random(12) * np.pi / 2
+    feasible = np.column_stack([np.cos(t), np.sin(t)]) * (1 + rng.random((12, 1)) * 0.2)
+    lower, upper = ehvi_region(feasible)
+    ref = reference_point(feasible)
+    assert np.isclose(upper.max(axis=0), ref).all() and np.all(ref < 1.4)
+    assert np.all(lower < upper)
+    # the old region reached the infeasible observations' worst values (~8.8 here)
+    everything = np.vstack([feasible, [[5.0, 5.0], [0.0, 8.0]]])
+    assert reference_point(everything)[1] > 8 > ehvi_region(feasible)[1].max()
+

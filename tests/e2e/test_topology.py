@@ -124,13 +124,14 @@ def test_keyset_pages_give_every_trial_once_while_trials_are_added(topology):
     seen, after, pages = [], None, 0
     with requests.Session() as http:
         while pages < 100:
+            acknowledged = list(added)  # before this page is asked for
             query = "limit=5000" + (f"&after={after}" if after is not None else "")
             page = http.get(f"{front.url}/v1/studies/{study.id}/trials?{query}", timeout=60)
             assert page.status_code == 200, page.text
             page = page.json()
             seen += [t["number"] for t in page["trials"]]
             pages += 1
-            added_before = list(added)  # acknowledged before the page was read
+            added_before = acknowledged  # acknowledged before the page was read
             if (after := page["next_after"]) is None:
                 break
     stop.set()

@@ -56,6 +56,13 @@ class History:
                     return row
         return self.first_free(rows, enc)
 
+    def fallback(self, enc: Encoding, rng: np.random.Generator, exc: Exception
+                 ) -> tuple[np.ndarray, dict]:
+        """A free Sobol point, and why, when the model failed on numerics (logged)."""
+        log.warning("GP suggestion failed (%s); falling back to a random point", exc)
+        row = self.first_free(enc.sobol(64, rng), enc)
+        return row, {"source": "fallback", "reason": str(exc)[:200]}
+
     def first_free(self, rows: np.ndarray, enc: Encoding) -> np.ndarray:
         """The first row whose configuration is not taken; if every configuration of the
         space is taken, rows[0]; if only these rows are, a free one found elsewhere."""

@@ -83,9 +83,7 @@ class MultiRound:
             try:
                 row, info = self._pick(objectives, constraints, X_pending)
             except (np.linalg.LinAlgError, ValueError, FloatingPointError) as exc:
-                log.warning("GP suggestion failed (%s); falling back to a random point", exc)
-                row = self.hist.first_free(self.enc.sobol(64, self.rng), self.enc)
-                info = {"source": "fallback", "reason": str(exc)[:200]}
+                row, info = self.hist.fallback(self.enc, self.rng, exc)
             self.hist.take(row, self.enc)
             X_pending = np.vstack([X_pending, row[None, :]])
             out.append(Suggestion(self.enc.decode(row), info))

@@ -206,13 +206,15 @@ def row_to_trial(
         study_id=row.study_id, reason=row.reason, worker_id=row.worker_id,
         external=bool(row.external), info=_loads(row.info), created_at=row.created_at,
         finished_at=row.finished_at, lease_expires_at=row.lease_expires_at,
-        values=_floats(row.objective_values), constraint_values=_floats(row.constraint_values),
+        values=floats_of(row.objective_values),
+        constraint_values=floats_of(row.constraint_values),
         user_attrs=_loads(row.user_attrs),
         objective_curves={k: c for k, c in curves.items() if k},
     )
 
 
-def _floats(text: str | None) -> tuple[float, ...] | None:
+def floats_of(text: str | None) -> tuple[float, ...] | None:
+    """A JSON array column (objective or constraint values) as a tuple, or None."""
     return None if text is None else tuple(json.loads(text))
 
 
@@ -478,7 +480,7 @@ def sampler_history(conn: Connection, study_id: int, now: float) -> list[Trial]:
     )
     return [
         Trial(id=r.id, number=r.number, state=TrialState(r.state), params=json.loads(r.params),
-              value=r.value, values=_floats(r.objective_values),
-              constraint_values=_floats(r.constraint_values))
+              value=r.value, values=floats_of(r.objective_values),
+              constraint_values=floats_of(r.constraint_values))
         for r in rows
     ]

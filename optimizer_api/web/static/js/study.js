@@ -294,7 +294,7 @@ function renderRunning({ trials: running, total }) {
             ? duration(expiresIn)
             : `lapsed ${duration(-expiresIn)} ago`,
       ),
-      el("td", { class: "num" }, t.intermediate_values.length),
+      el("td", { class: "num" }, charts.judgedCurve(page.study, t).length),
       el("td", { class: "num" }, last ? num(last.value) : "–"),
     );
   });

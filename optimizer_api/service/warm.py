@@ -24,7 +24,9 @@ directions differ), NaN where the parent has no objective of that name (a parent
 declared none has one, named "value"); its `constraint_values` follow this study's
 constraints, the parent's raw value of the constraint of the same name, NaN where it has
 none. A column no parent reports is modelled from this study's trials alone. A study
-of one objective takes each parent's first objective (`value`), whatever its name.
+of one objective takes each parent's first objective (`value`), whatever its name. A
+parent's trials are read by its first objective either way (its best MAX_PARENT_TRIALS:
+all of them for most studies; past that, the others' best may be left out).
 """
 
 from __future__ import annotations

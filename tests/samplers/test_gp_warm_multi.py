@@ -93,3 +93,32 @@ def test_a_parent_with_one_of_the_objectives_informs_that_ones_model_alone():
     assert first is not None and first[-1] == TASK.name  # fitted with the parents
     assert second is None  # this study's trials alone
     assert len(state["columns"][0]) == len(state["columns"][1]) + 1  # one more lengthscale
+
+
+def test_a_constraint_reported_by_the_parents_is_modelled_with_them():
+    """A constraint's GP learns from the parents' values of the constraint of the same
+    name (raw: the op and bound are this study's), here the metric x1 + x2 <= 1."""
+    from optimizer_api.domain import Constraint, ConstraintOp
+
+    budget = (Constraint("cost", ConstraintOp.AT_MOST, 1.0),)
+
+    def cost(p):
+        return (p["x1"] + p["x2"],)
+
+    prior = [replace(t, constraint_values=cost(t.params)) for t in parent(7)]
+    sampler = GPSampler()
+    opts = sampler.validate_options({"n_initial": 3}, SPACE)
+    trials: list[Trial] = []
+    state = None
+    for i in range(5):
+        ctx = SamplerContext(SPACE, MIN, 2, [i], opts, tuple(trials), state, objectives=TWO,
+                             constraints=budget, prior_trials=tuple(prior))
+        out = sampler.suggest(ctx)
+        state = out.state
+        (s,) = out.suggestions
+        values = dtlz2(s.params, 2)
+        trials.append(Trial(i, i, TrialState.COMPLETED, s.params, values[0], values=values,
+                            constraint_values=cost(s.params)))
+    names = state["column_names"]
+    assert len(names) == 3 and names[2] is not None and names[2][-1] == TASK.name
+    assert [c["name"] for c in s.info["constraints"]] == ["cost"]

@@ -120,6 +120,9 @@ class Trial:
     # One reported value per declared constraint, in the study's order (None: no
     # constraints, or no final result yet).
     constraint_values: tuple[float, ...] | None = None
+    # Multi-objective studies: intermediate values about objectives after the first, by
+    # the objective's index in the declared order (`intermediate` is the first's curve).
+    objective_curves: dict[int, dict[int, float]] = field(default_factory=dict)
 
     def feasible(self, constraints: tuple[Constraint, ...] | list[Constraint]) -> bool:
         """True when every constraint holds (always, for a study without constraints)."""
@@ -132,6 +135,21 @@ class Trial:
     @property
     def last_intermediate(self) -> float | None:
         return self.intermediate[max(self.intermediate)] if self.intermediate else None
+
+    def curve(self, objective: int) -> dict[int, float]:
+        """The intermediate values about the objective of this index (0: the first)."""
+        return self.intermediate if objective == 0 else self.objective_curves.get(objective, {})
+
+    @property
+    def curves(self) -> dict[int, dict[int, float]]:
+        """Every objective's intermediate values that has some, by objective index."""
+        first = {0: self.intermediate} if self.intermediate else {}
+        return {**first, **{k: c for k, c in sorted(self.objective_curves.items()) if c}}
+
+    @property
+    def points(self) -> int:
+        """How many intermediate values the trial has, about every objective."""
+        return len(self.intermediate) + sum(map(len, self.objective_curves.values()))
 
 
 @dataclass(frozen=True)
@@ -178,6 +196,21 @@ class Study:
     @property
     def multi_objective(self) -> bool:
         return len(self.definition.get("objectives") or ()) > 1
+
+    def objective_index(self, name: str | None) -> int | None:
+        """The index of the objective called `name` (None: the first, 0); None when the
+        study has no objective of that name."""
+        if name is None:
+            return 0
+        names = [o.name for o in self.objectives]
+        return names.index(name) if name in names else None
+
+    @property
+    def judged_objective(self) -> int:
+        """The index of the objective whose curve the early-stopping rule judges: the one
+        its `objective` names, or the first."""
+        spec = self.definition.get("early_stopping") or {}
+        return self.objective_index(spec.get("objective")) or 0
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,14 @@ class Trial:
         """Why the sampler chose it."""
         return self.data.get("info")
 
+    def curve(self, objective: str | None = None) -> dict[int, float]:
+        """The intermediate values as last seen, step -> value, about `objective` (None:
+        the study's first objective)."""
+        first = self.study.objectives[0]["name"]
+        wanted = objective or first
+        return {p["step"]: p["value"] for p in self.data.get("intermediate_values") or []
+                if p.get("objective", first) == wanted}
+
     def __repr__(self) -> str:
         return (
             f"Trial(id={self.id}, number={self.number}, state={self.state!r}, "
@@ -91,8 +99,9 @@ class Trial:
                user_attrs: dict | None = None) -> bool:
         """Record an intermediate value; return True when the trial should stop early.
 
-        Intermediate values are about the study's first objective (`objective` may name
-        it); the early-stopping rule judges that one.
+        `objective` names the objective the value is about (None: the study's first).
+        The early-stopping rule judges one objective (its `objective`, default the
+        first): a report about another is kept, and always answers False.
         """
         body: dict[str, Any] = {"value": finite(value), "step": step}
         if objective is not None:

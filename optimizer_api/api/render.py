@@ -9,8 +9,7 @@ from __future__ import annotations
 from functools import singledispatch
 from typing import Any
 
-from ..domain import Trial
-from ..service import Created, Enqueued, Observed, Suggested
+from ..service import Beat, Created, Enqueued, Observed, Suggested
 from .schemas import study_json, trial_json
 
 
@@ -44,8 +43,8 @@ def _(result: Observed) -> tuple[int, Any]:
 
 
 @answer.register
-def _(result: Trial) -> tuple[int, Any]:  # a heartbeat's answer
-    return 200, {"trial": trial_json(result)}
+def _(result: Beat) -> tuple[int, Any]:
+    return 200, {"trial": trial_json(result.trial, result.study)}
 
 
 @answer.register

@@ -300,7 +300,7 @@ def trial_json(t: Trial, study: Study | None = None) -> dict[str, Any]:
         "state": t.state.value,
         "params": t.params,
         "value": t.value,
-        "intermediate_values": [{"step": s, "value": v} for s, v in sorted(t.intermediate.items())],
+        "intermediate_values": curve_json(t, study),
         "reason": t.reason,
         "worker_id": t.worker_id,
         "external": t.external,
@@ -313,6 +313,16 @@ def trial_json(t: Trial, study: Study | None = None) -> dict[str, Any]:
     if study is not None:
         out.update(outcome_json(t, study))
     return out
+
+
+def curve_json(t: Trial, study: Study | None) -> list[dict[str, Any]]:
+    """The trial's intermediate values by step; in a study that declares objectives,
+    each names the objective it is about, the first objective's first."""
+    if study is None or "objectives" not in study.definition:
+        return [{"step": s, "value": v} for s, v in sorted(t.intermediate.items())]
+    names = [o.name for o in study.objectives]
+    return [{"objective": names[k], "step": s, "value": v}
+            for k, curve in t.curves.items() for s, v in sorted(curve.items())]
 
 
 def outcome_json(t: Trial, study: Study) -> dict[str, Any]:

@@ -73,8 +73,8 @@ def cancel(study_id: int, trial_id: int):
 def changes(study_id: int):
     query = ChangesQuery().load(request.args.to_dict())
     found = service().changes(owner(), study_id, query["since"], query["limit"], query["wait"])
-    return ok({"trials": [trial_json(t) for t in found.trials], "cursor": found.cursor,
-               "more": found.more})
+    return ok({"trials": [trial_json(t, found.study) for t in found.trials],
+               "cursor": found.cursor, "more": found.more})
 
 
 @bp.get("/trials/<int:trial_id>")

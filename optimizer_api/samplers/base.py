@@ -36,7 +36,10 @@ class SamplerContext:
             this order.
         prior_trials: completed trials of earlier studies this one warm-starts from, with
             params restricted to this space's overlapping parameters. They inform a model
-            but are not this study's trials.
+            but are not this study's trials. `value` is the parent's first objective, in
+            this study's direction; for a study of several objectives or with
+            constraints, `values` and `constraint_values` follow this study's objectives
+            and constraints by name (NaN where the parent has none of that name).
     """
 
     space: Space

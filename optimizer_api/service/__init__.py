@@ -49,10 +49,18 @@ RUNNING = TrialState.RUNNING
 Answer = Callable[[Any], tuple[int, Any]]
 
 __all__ = [
-    "Changes", "Created", "Enqueued", "External", "Failed", "Final", "Intermediate", "Key",
+    "Beat", "Changes", "Created", "Enqueued", "External", "Failed", "Final", "Intermediate", "Key",
     "Observation", "Observed", "Owner", "Pruned", "Quotas", "Replay", "Service", "Suggested",
     "Tokens",
 ]
+
+
+@dataclass(frozen=True)
+class Beat:
+    """A heartbeat's answer: the trial, and its study (what its curves are about)."""
+
+    trial: Trial
+    study: Study
 
 
 @dataclass(frozen=True)
@@ -130,8 +138,10 @@ class Service(Queries):
     def export_study(self, owner: Owner, study_id: int) -> dict[str, Any]:
         """The whole study as one document (transfer.py), read from one snapshot."""
         with self.store.snapshot() as conn:
-            doc = transfer.study_doc(self._study(conn, owner, study_id))
-            doc["trials"] = [transfer.trial_doc(t) for t in transfer.all_trials(conn, study_id)]
+            study = self._study(conn, owner, study_id)
+            doc = transfer.study_doc(study)
+            doc["trials"] = [transfer.trial_doc(t, study)
+                             for t in transfer.all_trials(conn, study_id)]
         return doc
 
     def import_study(self, owner: Owner, doc: Any, name: str | None = None,
@@ -307,7 +317,8 @@ class Service(Queries):
         with self.store.read() as conn:
             study = self._study(conn, owner, study_id)
             trial = self._trial(conn, study_id, obs.trial_id, now)
-            return judge.ahead(conn, study, trial, obs.step, obs.value, now)
+            return judge.ahead(conn, study, trial, obs.step, obs.value, now,
+                               obs.objective)
 
     def _observe(
         self, conn, owner: Owner, study_id: int, obs: Observation, verdict=None
@@ -332,7 +343,7 @@ class Service(Queries):
 
     def heartbeat(
         self, owner: Owner, study_id: int, trial_id: int, key: Key | None = None
-    ) -> Trial | Replay:
+    ) -> Beat | Replay:
         """Renew a running trial's lease; Conflict once it has ended or expired."""
 
         def _beat(conn):
@@ -342,7 +353,7 @@ class Service(Queries):
             if trial.state is not RUNNING:
                 raise Conflict(f"trial {trial_id} is {trial.state.value}: no lease to renew")
             sql.update_trial(conn, trial_id, lease_expires_at=now + study.lease_seconds)
-            return sql.get_trial(conn, study_id, trial_id, now)
+            return Beat(sql.get_trial(conn, study_id, trial_id, now), study)
 
         return self._write(key, _beat)
 

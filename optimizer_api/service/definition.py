@@ -64,7 +64,7 @@ def canonical(spec: Mapping[str, Any]) -> dict[str, Any]:
         "max_failed_trials": spec.get("max_failed_trials"),
         "seed": spec.get("seed"),
         "lease_seconds": float(spec.get("lease_seconds") or DEFAULT_LEASE_SECONDS),
-        "early_stopping": _early_stopping(spec.get("early_stopping")),
+        "early_stopping": _early_stopping(spec.get("early_stopping"), objectives),
         "target_value": spec.get("target_value"),
         "no_improvement_trials": spec.get("no_improvement_trials"),
         "max_duration_seconds": spec.get("max_duration_seconds"),
@@ -103,12 +103,15 @@ def _algorithm(raw: Any, space: Space) -> dict[str, Any]:
     return {"name": name, "options": filled}
 
 
-def _early_stopping(raw: Any) -> dict[str, Any] | None:
+def _early_stopping(raw: Any, objectives: list[dict[str, str]]) -> dict[str, Any] | None:
+    """The rule with its options filled, and `objective`, the name of the objective whose
+    curve it judges, where that is not the first (the default, left out: definitions
+    stored before it existed stay equal)."""
     if raw is None:
         return None
     if not isinstance(raw, Mapping) or "rule" not in raw:
         raise _bad("early_stopping", "must be null or an object with a 'rule'")
-    options = {k: v for k, v in raw.items() if k != "rule"}
+    options = {k: v for k, v in raw.items() if k not in ("rule", "objective")}
     try:
         rule = stopping.get(raw["rule"])
     except (KeyError, TypeError):
@@ -116,9 +119,17 @@ def _early_stopping(raw: Any) -> dict[str, Any] | None:
             "early_stopping", f"unknown rule {raw['rule']!r}: expected one of {stopping.names()}"
         ) from None
     try:
-        return {"rule": rule.name, **rule.validate_options(options)}
+        out = {"rule": rule.name, **rule.validate_options(options)}
     except ValueError as exc:
         raise _bad("early_stopping", str(exc)) from None
+    names = [o["name"] for o in objectives]
+    judged = raw.get("objective", names[0])
+    if not isinstance(judged, str) or judged not in names:
+        raise _bad("early_stopping.objective",
+                   f"must name one of the study's objectives {names}, not {judged!r}")
+    if judged != names[0]:
+        out["objective"] = judged
+    return out
 
 
 def _bad(field: str, message: str) -> InvalidRequest:

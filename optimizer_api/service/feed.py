@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..domain import Trial
+from ..domain import Study, Trial
 from ..errors import InvalidRequest
 
 _CURSOR = re.compile(r"(0|[1-9][0-9]{0,18})(?:\.([1-9][0-9]{0,18}))?")
@@ -31,6 +31,7 @@ class Changes:
     trials: list[Trial]
     cursor: str
     more: bool
+    study: Study | None = None  # what the trials' values and curves are about
 
 
 def parse(cursor: str | None) -> tuple[int, int]:

@@ -1,8 +1,9 @@
 """Recording what a worker reports: final and intermediate values, failures, pruning,
 results for params the user chose. Runs inside the service's observe transaction.
 
-Retries are safe without a key: an intermediate value is keyed by (trial, step), and a
-final report equal to the stored one changes nothing; a different one is a Conflict.
+Retries are safe without a key: an intermediate value is keyed by (trial, objective,
+step), and a final report equal to the stored one changes nothing; a different one is a
+Conflict.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ class Final:
 @dataclass(frozen=True)
 class Intermediate:
     """The trial reached `value` at `step`; the answer says whether it should stop.
-    `objective` names the objective it is about (None: the first)."""
+    `objective` names the objective it is about (None: the first); the early-stopping
+    rule judges the reports about the objective it names (the first by default) only."""
 
     trial_id: int
     step: int
@@ -110,33 +112,59 @@ def intermediate(
     conn: Connection, study: Study, trial: Trial, obs: Intermediate, now: float,
     verdict: judge.Verdict | None = None,
 ) -> tuple[Trial, bool]:
-    """Store a value at a step and renew the lease; the trial, and whether it should stop
-    (`verdict`: the early-stopping rule's, made before the write lock; see judge.py)."""
+    """Store a value at a step, about the objective the report names, and renew the
+    lease; the trial, and whether it should stop (`verdict`: the early-stopping rule's,
+    made before the write lock; see judge.py). Only reports about the objective the rule
+    judges are judged."""
     step, value = obs.step, obs.value
-    _check_objective(study, obs.objective)
+    objective = objective_index(study, obs.objective)
     if trial.state not in (RUNNING, EXPIRED):
         raise Conflict(f"trial {trial.id} is {trial.state.value}: it takes no more reports")
-    if step in trial.intermediate:
-        if trial.intermediate[step] != value:
+    curve = trial.curve(objective)
+    if step in curve:
+        if curve[step] != value:
+            about = "" if len(study.objectives) == 1 else (
+                f" about {study.objectives[objective].name!r}")
             raise Conflict(
-                f"trial {trial.id} already has value {trial.intermediate[step]} at step {step}",
+                f"trial {trial.id} already has value {curve[step]} at step {step}{about}",
                 errors={"step": ["already reported with another value"]},
             )
         return trial, False  # a retry of the same report
-    if len(trial.intermediate) >= MAX_INTERMEDIATE:
+    if trial.points >= MAX_INTERMEDIATE:
         message = f"a trial keeps at most {MAX_INTERMEDIATE} intermediate values"
         raise InvalidRequest(f"step: {message}", errors={"step": [message]})
-    sql.insert_intermediate(conn, trial.id, step, value)
-    trial = replace(trial, intermediate={**trial.intermediate, step: value})
+    sql.insert_intermediate(conn, trial.id, step, value, objective)
+    trial = _with_point(trial, objective, step, value)
     if trial.state is EXPIRED:
         return trial, False  # the value is kept; the trial stays expired
     trial = replace(trial, lease_expires_at=now + study.lease_seconds)
     sql.update_trial(conn, trial.id, lease_expires_at=trial.lease_expires_at)
-    reason = judge.stop_reason(conn, study, trial, now, verdict)
+    reason = judge.stop_reason(conn, study, trial, now, verdict, objective)
     if reason is None:
         return trial, False
     sql.update_trial(conn, trial.id, reason=reason)
     return replace(trial, reason=reason), True
+
+
+def objective_index(study: Study, name: str | None) -> int:
+    """The index of the objective a report names (None: the first).
+
+    Raises:
+        InvalidRequest: naming `objective`, when the study has no objective of that name.
+    """
+    index = study.objective_index(name)
+    if index is None:
+        names = [o.name for o in study.objectives]
+        message = f"not an objective of this study (its objectives: {names})"
+        raise InvalidRequest(f"objective: {message}", errors={"objective": [message]})
+    return index
+
+
+def _with_point(trial: Trial, objective: int, step: int, value: float) -> Trial:
+    if objective == 0:
+        return replace(trial, intermediate={**trial.intermediate, step: value})
+    curves = {**trial.objective_curves, objective: {**trial.curve(objective), step: value}}
+    return replace(trial, objective_curves=curves)
 
 
 def finish(conn: Connection, study: Study, trial: Trial, obs: Ending, now: float) -> Trial:
@@ -181,15 +209,3 @@ def _columns(got: outcomes.Outcome) -> dict[str, Any]:
         out["constraint_values"] = got.constraint_values
         out["feasible"] = got.feasible
     return out
-
-
-def _check_objective(study: Study, name: str | None) -> None:
-    """Intermediate values are about the first objective: a report may name it."""
-    first = study.objectives[0].name
-    if name is None or name == first:
-        return
-    names = [o.name for o in study.objectives]
-    message = (f"not an objective of this study (its objectives: {names})" if name not in names
-               else f"intermediate values are about the first objective, {first!r}: the "
-                    "early-stopping rules judge it, and a trial keeps one curve")
-    raise InvalidRequest(f"objective: {message}", errors={"objective": [message]})

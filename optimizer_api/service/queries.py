@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from ..analysis import ImportanceReport
@@ -51,11 +52,11 @@ class Queries:
         deadline = time.monotonic() + min(max(wait, 0.0), feed.MAX_WAIT_SECONDS)
         while True:
             with self.store.read() as conn:
-                self._study(conn, owner, study_id)
+                study = self._study(conn, owner, study_id)
                 below = changes.horizon(conn, study_id)
                 found = changes.changed(conn, study_id, after, below, limit + 1, self.clock())
             if found or time.monotonic() >= deadline:
-                return feed.page(found, limit, below, after)
+                return replace(feed.page(found, limit, below, after), study=study)
             time.sleep(feed.POLL_SECONDS)
 
     def export(

@@ -32,7 +32,8 @@ STUDY_FIELDS = ("name", "definition", "given", "description", "metadata", "seed"
                 "next_number", "grid_cursor", "sampler_state")
 TRIAL_FIELDS = ("number", "state", "params", "value", "reason", "worker_id", "external",
                 "info", "user_attrs", "grid_index", "created_at", "finished_at",
-                "lease_expires_at", "intermediate_values", "values", "constraint_values")
+                "lease_expires_at", "intermediate_values", "values", "constraint_values",
+                "objective_intermediate_values")
 
 
 # -- export ----------------------------------------------------------------------------
@@ -48,8 +49,11 @@ def study_doc(study: Study) -> dict[str, Any]:
     }}
 
 
-def trial_doc(t: Trial) -> dict[str, Any]:
-    return {
+def trial_doc(t: Trial, study: Study) -> dict[str, Any]:
+    """A trial as the document has it; `intermediate_values` are about the first
+    objective, `objective_intermediate_values` (only where there are some) about the
+    others, by name."""
+    doc = {
         "number": t.number, "state": t.state.value, "params": t.params, "value": t.value,
         "reason": t.reason, "worker_id": t.worker_id, "external": t.external, "info": t.info,
         "user_attrs": t.user_attrs, "grid_index": t.grid_index, "created_at": t.created_at,
@@ -59,6 +63,12 @@ def trial_doc(t: Trial) -> dict[str, Any]:
         "values": None if t.values is None else list(t.values),
         "constraint_values": None if t.constraint_values is None else list(t.constraint_values),
     }
+    others = {k: c for k, c in t.curves.items() if k}
+    if others:
+        names = [o.name for o in study.objectives]
+        doc["objective_intermediate_values"] = {
+            names[k]: [[s, v] for s, v in sorted(c.items())] for k, c in others.items()}
+    return doc
 
 
 def all_trials(conn: Connection, study_id: int) -> Iterable[Trial]:
@@ -296,6 +306,28 @@ def _check_outcomes(items: list, rows: list[dict], definition: Mapping, p: _Prob
         row["constraint_values"] = None if cv is None else sql.dumps(cv)
         row["feasible"] = None if cv is None else all(
             c.holds(v) for c, v in zip(constraints, cv, strict=True))
+        row["curves"] = _objective_curves(t.get("objective_intermediate_values"), objectives,
+                                          f"trials[{i}].objective_intermediate_values", p)
+
+
+def _objective_curves(raw: Any, objectives, where: str, p: _Problems
+                      ) -> dict[int, list[tuple[int, float]]]:
+    """Curves about objectives after the first, by the objective's index, from
+    {name: [[step, value], ...]}; null or absent: none."""
+    if raw is None:
+        return {}
+    names = [o["name"] for o in objectives]
+    if not isinstance(raw, Mapping):
+        p.add(where, "must be an object of curves by objective name, or null")
+        return {}
+    out = {}
+    for name, items in raw.items():
+        if name not in names[1:]:
+            p.add(f"{where}.{name}", f"not an objective after the first of this study "
+                                     f"(those are {names[1:]})")
+            continue
+        out[names.index(name)] = _curve(items, f"{where}.{name}", p)
+    return out
 
 
 def _params(params: Any, space: Space, state: Any, where: str, p: _Problems) -> Any:
@@ -372,7 +404,8 @@ def write(conn: Connection, owner: str, study: dict, rows: list[dict]) -> int:
     study_id = sql.insert_study(conn, owner, study["name"], study["definition"],
                                 study["seed"], study["created_at"], **fields)
     for i in range(0, len(rows), CHUNK):
-        chunk = [{**{k: v for k, v in r.items() if k != "curve"}, "study_id": study_id,
+        chunk = [{**{k: v for k, v in r.items() if k not in ("curve", "curves")},
+                  "study_id": study_id,
                   "params": sql.dumps(r["params"]),
                   "info": None if r["info"] is None else sql.dumps(r["info"]),
                   "user_attrs": None if r["user_attrs"] is None else sql.dumps(r["user_attrs"])}
@@ -380,8 +413,9 @@ def write(conn: Connection, owner: str, study: dict, rows: list[dict]) -> int:
         conn.execute(insert(trials), chunk)
     ids = dict(conn.execute(select(trials.c.number, trials.c.id)
                             .where(trials.c.study_id == study_id)).all())
-    points = [{"trial_id": ids[r["number"]], "step": s, "value": v}
-              for r in rows for s, v in r["curve"]]
+    points = [{"trial_id": ids[r["number"]], "objective": k, "step": s, "value": v}
+              for r in rows for k, curve in [(0, r["curve"]), *r["curves"].items()]
+              for s, v in curve]
     for i in range(0, len(points), 10 * CHUNK):
         conn.execute(insert(intermediate_values), points[i:i + 10 * CHUNK])
     return study_id

@@ -16,12 +16,23 @@ What a parent's trials become for this study (`SamplerContext.prior_trials`):
   one of the choices for categoricals. A parent whose range differs still informs the
   overlap, and nothing outside this space is ever suggested because of it.
 A parent deleted since contributes nothing; only direct parents count (not theirs).
+
+A study of several objectives, or with constraints (the models of samplers/gp/multi.py),
+matches the parents' outcomes by name: each trial's `values` follow this study's
+objectives, a parent's value of the objective of the same name (negated when the two
+directions differ), NaN where the parent has no objective of that name (a parent that
+declared none has one, named "value"); its `constraint_values` follow this study's
+constraints, the parent's raw value of the constraint of the same name, NaN where it has
+none. A column no parent reports is modelled from this study's trials alone. A study
+of one objective takes each parent's first objective (`value`), whatever its name. A
+parent's trials are read by its first objective either way (its best MAX_PARENT_TRIALS:
+all of them for most studies; past that, the others' best may be left out).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
@@ -85,11 +96,42 @@ def prior_trials(conn: Connection, study: Study, space: Space) -> list[Trial]:
         sign = 1.0 if parent.direction == study.direction else -1.0
         best = reads.best_completed(conn, parent_id, parent.direction is Direction.MAXIMIZE,
                                     MAX_PARENT_TRIALS)
-        out += _converted(best, shared, sign, parent_id)
+        by_name = _by_name(study, parent) if _several(study) else None
+        out += _converted(best, shared, sign, parent_id, by_name)
     return out
 
 
-def _converted(trials: Sequence[Trial], shared, sign: float, parent_id: int) -> list[Trial]:
+def _several(study: Study) -> bool:
+    """Whether the study's model reads each trial's outcomes by column (multi.py)."""
+    return study.multi_objective or bool(study.constraints)
+
+
+def _by_name(study: Study, parent: Study) -> Callable[[Trial], tuple[tuple | None, tuple]]:
+    """How a parent trial's outcomes become this study's (values, constraint_values):
+    by objective and constraint name (module docstring)."""
+    theirs = {o.name: (i, o.direction) for i, o in enumerate(parent.objectives)}
+    objectives = []  # (the parent's index or None, the sign that makes better the same)
+    for o in study.objectives:
+        i, direction = theirs.get(o.name, (None, o.direction))
+        objectives.append((i, 1.0 if direction == o.direction else -1.0))
+    their_constraints = {c.name: i for i, c in enumerate(parent.constraints)}
+    constraints = [their_constraints.get(c.name) for c in study.constraints]
+
+    def convert(t: Trial) -> tuple[tuple | None, tuple]:
+        values = t.values if t.values is not None else (t.value,)
+        cv = t.constraint_values or ()
+        mine = None if len(objectives) == 1 else tuple(  # one objective: `value`, as ever
+            math.nan if i is None or i >= len(values) else sign * values[i]
+            for i, sign in objectives)
+        return mine, tuple(math.nan if i is None or i >= len(cv) else cv[i]
+                           for i in constraints)
+
+    return convert
+
+
+def _converted(trials: Sequence[Trial], shared, sign: float, parent_id: int,
+               by_name: Callable[[Trial], tuple[tuple | None, tuple]] | None = None,
+               ) -> list[Trial]:
     out = []
     for t in trials:
         if t.value is None or not math.isfinite(t.value):
@@ -101,8 +143,10 @@ def _converted(trials: Sequence[Trial], shared, sign: float, parent_id: int) -> 
                 break
             params[p.name] = value
         else:
+            values, constraint_values = by_name(t) if by_name else (None, None)
             out.append(Trial(t.id, t.number, TrialState.COMPLETED, params, sign * t.value,
-                             study_id=parent_id))
+                             study_id=parent_id, values=values,
+                             constraint_values=constraint_values))
     return out
 
 

@@ -3,7 +3,7 @@
 A report under the median rule used to load every trial's curve up to the step being
 judged (1,000,000 values for a 10,000 x 100-step study, several seconds, inside the
 write lock). Here each trial gives one row, found through the primary key
-(trial_id, step) and the covering index on (trial_id, step, value):
+(trial_id, objective, step) and the covering index on (trial_id, objective, step, value):
 - the mean of its values up to the step, when its curve reaches the step;
 - or its first value at or after the step.
 """
@@ -25,12 +25,13 @@ _LAPSING = {TrialState.RUNNING, TrialState.EXPIRED}
 
 def summaries(
     conn: Connection, study_id: int, now: float, step: int, kind: str,
-    states: Sequence[TrialState],
+    states: Sequence[TrialState], objective: int = 0,
 ) -> list[Trial]:
     """The study's trials in `states`, each with a one-point curve {at: summary}: at
     `step` the mean of its values up to `step` (MEAN_UP_TO, trials whose curve reaches
-    it), or at its first step >= `step` that step's value (FIRST_AT_OR_AFTER)."""
-    mine = iv.c.trial_id == trials.c.id
+    it), or at its first step >= `step` that step's value (FIRST_AT_OR_AFTER); curves
+    about the objective of index `objective` only."""
+    mine = and_(iv.c.trial_id == trials.c.id, iv.c.objective == objective)
     if kind == MEAN_UP_TO:
         at = select(func.avg(iv.c.value)).where(mine, iv.c.step <= step).scalar_subquery()
         where_step = exists().where(mine, iv.c.step >= step)

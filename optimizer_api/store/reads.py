@@ -19,6 +19,7 @@ from ..domain import Trial, TrialState
 from .sql import (
     among,
     effective_state,
+    floats_of,
     in_states,
     intermediate_of,
     row_to_trial,
@@ -189,16 +190,19 @@ def front_candidates(
 
 def best_completed(conn: Connection, study_id: int, descending: bool, limit: int) -> list[Trial]:
     """The `limit` best completed trials (highest values first if `descending`) with their
-    params and value only."""
+    params and value, and the values of several objectives and constraints where stored."""
     order = trials.c.value.desc() if descending else trials.c.value.asc()
     rows = conn.execute(
-        select(trials.c.id, trials.c.number, trials.c.params, trials.c.value)
+        select(trials.c.id, trials.c.number, trials.c.params, trials.c.value,
+               trials.c.objective_values, trials.c.constraint_values)
         .where(trials.c.study_id == study_id, trials.c.state == TrialState.COMPLETED.value,
                trials.c.value.is_not(None))
         .order_by(order, trials.c.number)
         .limit(limit)
     )
-    return [Trial(r.id, r.number, TrialState.COMPLETED, json.loads(r.params), r.value)
+    return [Trial(r.id, r.number, TrialState.COMPLETED, json.loads(r.params), r.value,
+                  values=floats_of(r.objective_values),
+                  constraint_values=floats_of(r.constraint_values))
             for r in rows]
 
 

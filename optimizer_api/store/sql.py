@@ -105,9 +105,10 @@ _TRIAL = select(trials).where(
 )
 _TRIAL_LOCKED = _TRIAL.with_for_update()
 _CURVE = (
-    select(intermediate_values.c.step, intermediate_values.c.value)
+    select(intermediate_values.c.objective, intermediate_values.c.step,
+           intermediate_values.c.value)
     .where(intermediate_values.c.trial_id == bindparam("trial_id"))
-    .order_by(intermediate_values.c.step)
+    .order_by(intermediate_values.c.objective, intermediate_values.c.step)
 )
 _INSERT_TRIAL = insert(trials)
 _INSERT_INTERMEDIATE = insert(intermediate_values)
@@ -192,23 +193,28 @@ def delete_study(conn: Connection, study_id: int) -> bool:
 
 # -- trials --------------------------------------------------------------------------
 def row_to_trial(
-    row, intermediate: dict[int, float] | None = None, now: float | None = None
+    row, curves: dict[int, dict[int, float]] | None = None, now: float | None = None
 ) -> Trial:
+    """A trial from its row and its curves by objective index (intermediate_of)."""
+    curves = curves or {}
     state = row.state
     if now is not None and state == RUNNING and row.lease_expires_at < now:
         state = EXPIRED
     return Trial(
         id=row.id, number=row.number, state=TrialState(state), params=json.loads(row.params),
-        value=row.value, intermediate=intermediate or {}, grid_index=row.grid_index,
+        value=row.value, intermediate=curves.get(0, {}), grid_index=row.grid_index,
         study_id=row.study_id, reason=row.reason, worker_id=row.worker_id,
         external=bool(row.external), info=_loads(row.info), created_at=row.created_at,
         finished_at=row.finished_at, lease_expires_at=row.lease_expires_at,
-        values=_floats(row.objective_values), constraint_values=_floats(row.constraint_values),
+        values=floats_of(row.objective_values),
+        constraint_values=floats_of(row.constraint_values),
         user_attrs=_loads(row.user_attrs),
+        objective_curves={k: c for k, c in curves.items() if k},
     )
 
 
-def _floats(text: str | None) -> tuple[float, ...] | None:
+def floats_of(text: str | None) -> tuple[float, ...] | None:
+    """A JSON array column (objective or constraint values) as a tuple, or None."""
     return None if text is None else tuple(json.loads(text))
 
 
@@ -264,8 +270,10 @@ def get_trial(
     row = conn.execute(_TRIAL_LOCKED if lock else _TRIAL, params).first()
     if row is None:
         return None
-    curve = {step: value for step, value in conn.execute(_CURVE, {"trial_id": trial_id})}
-    return row_to_trial(row, curve, now)
+    curves: dict[int, dict[int, float]] = {}
+    for objective, step, value in conn.execute(_CURVE, {"trial_id": trial_id}):
+        curves.setdefault(objective, {})[step] = value
+    return row_to_trial(row, curves, now)
 
 
 def expire_lapsed(conn: Connection, study_id: int, now: float) -> int:
@@ -435,21 +443,29 @@ def among(conn: Connection, column, ids: Iterable[int]) -> Iterator:
         yield column.in_(ids[i : i + 900])
 
 
-def intermediate_of(conn: Connection, trial_ids: Iterable[int]) -> dict[int, dict[int, float]]:
-    out: dict[int, dict[int, float]] = {}
-    for where in among(conn, intermediate_values.c.trial_id, trial_ids):
+def intermediate_of(
+    conn: Connection, trial_ids: Iterable[int]
+) -> dict[int, dict[int, dict[int, float]]]:
+    """The trials' curves: trial id -> objective index -> step -> value."""
+    out: dict[int, dict[int, dict[int, float]]] = {}
+    iv = intermediate_values
+    for where in among(conn, iv.c.trial_id, trial_ids):
         rows = conn.execute(
-            select(intermediate_values)
+            select(iv.c.trial_id, iv.c.objective, iv.c.step, iv.c.value)
             .where(where)
-            .order_by(intermediate_values.c.trial_id, intermediate_values.c.step)
+            .order_by(iv.c.trial_id, iv.c.objective, iv.c.step)
         )
         for r in rows:
-            out.setdefault(r.trial_id, {})[r.step] = r.value
+            out.setdefault(r.trial_id, {}).setdefault(r.objective, {})[r.step] = r.value
     return out
 
 
-def insert_intermediate(conn: Connection, trial_id: int, step: int, value: float) -> None:
-    conn.execute(_INSERT_INTERMEDIATE, {"trial_id": trial_id, "step": step, "value": value})
+def insert_intermediate(
+    conn: Connection, trial_id: int, step: int, value: float, objective: int = 0
+) -> None:
+    """Store the trial's value at `step` about the objective of index `objective`."""
+    conn.execute(_INSERT_INTERMEDIATE, {"trial_id": trial_id, "step": step, "value": value,
+                                        "objective": objective})
 
 
 def sampler_history(conn: Connection, study_id: int, now: float) -> list[Trial]:
@@ -464,7 +480,7 @@ def sampler_history(conn: Connection, study_id: int, now: float) -> list[Trial]:
     )
     return [
         Trial(id=r.id, number=r.number, state=TrialState(r.state), params=json.loads(r.params),
-              value=r.value, values=_floats(r.objective_values),
-              constraint_values=_floats(r.constraint_values))
+              value=r.value, values=floats_of(r.objective_values),
+              constraint_values=floats_of(r.constraint_values))
         for r in rows
     ]

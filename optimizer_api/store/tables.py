@@ -12,6 +12,8 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -102,12 +104,16 @@ trial_counts = Table(
 intermediate_values = Table(
     "intermediate_values",
     metadata,
-    Column("trial_id", Id, ForeignKey("trials.id", ondelete="CASCADE"), primary_key=True),
-    Column("step", Integer, primary_key=True, autoincrement=False),
+    Column("trial_id", Id, ForeignKey("trials.id", ondelete="CASCADE"), nullable=False),
+    Column("step", Integer, nullable=False, autoincrement=False),
     Column("value", Double, nullable=False),
-    # Covers what early-stopping rules read (store/cohorts.py): a trial's values up to or
-    # from a step, from the index alone.
-    Index("ix_intermediate_values_covering", "trial_id", "step", "value"),
+    # Which objective the value is about: its index in the study's declared order (0: the
+    # first, and the one objective of a single-objective study). Migration 0007.
+    Column("objective", SmallInteger, nullable=False, server_default="0"),
+    PrimaryKeyConstraint("trial_id", "objective", "step"),
+    # Covers what early-stopping rules read (store/cohorts.py): a trial's values about one
+    # objective up to or from a step, from the index alone.
+    Index("ix_intermediate_values_covering", "trial_id", "objective", "step", "value"),
 )
 
 idempotency_keys = Table(

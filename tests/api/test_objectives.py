@@ -142,8 +142,13 @@ def _bad(http, sid, running):
             "loss": "1", "acc": 1}, "constraints": {"mem": 1}}, 422, "values"),
         ("values on an intermediate", "POST", obs, {"trial_id": running, "value": 1, "step": 0,
                                                     "values": {"loss": 1}}, 422, "values"),
-        ("intermediate of the second", "POST", obs, {"trial_id": running, "value": 1, "step": 0,
-                                                     "objective": "acc"}, 422, "objective"),
+        ("intermediate of no objective", "POST", obs, {"trial_id": running, "value": 1,
+                                                       "step": 0, "objective": "f1"}, 422,
+         "objective"),
+        ("early stopping of no objective", "POST", create, {
+            "name": "t", "space": SPACE, "objectives": TWO,
+            "early_stopping": {"rule": "median", "objective": "f1"}}, 422,
+         "early_stopping.objective"),
         ("external missing constraint", "POST", obs, {"params": {"x": 0.5}, "values": {
             "loss": 1, "acc": 1}}, 422, "constraints.mem"),
         ("pareto ref of one number", "GET", f"/v1/studies/{sid}/pareto?ref=1", None, 422, "ref"),

@@ -85,3 +85,22 @@ def test_the_progress_of_several_objectives_shows_no_best_value() -> None:
         progress = Progress(4, direction, True, stream=io.StringIO())
         progress.add("completed", 0.25)
         assert ("best 0.25" in progress.line(0)) is shown
+
+
+def test_reports_about_each_objective_and_the_one_the_rule_judges(client: Client,
+                                                                   name: str) -> None:
+    study = client.create_study(name, SPACE, objectives=TWO, early_stopping={
+        "rule": "threshold", "bound": 0.5, "objective": "f2"})
+    trial = study.suggest()
+    assert trial.report(0, 0.1) is False  # f1, not judged
+    assert trial.report(1, 9.0, objective="f1") is False  # f1 is not judged, whatever it is
+    assert trial.report(0, 0.2, objective="f2") is False
+    assert trial.report(1, 0.7, objective="f2") is True  # f2 above the bound (minimized)
+    with pytest.raises(BadRequestError) as caught:
+        trial.report(2, 0.1, objective="f3")
+    assert "objective" in caught.value.errors
+    seen = study.trial(trial.id)
+    assert seen.curve() == {0: 0.1, 1: 9.0} == seen.curve("f1")
+    assert seen.curve("f2") == {0: 0.2, 1: 0.7}
+    trial.prune()
+    assert study.trial(trial.id).state == "pruned"

@@ -78,3 +78,64 @@ def test_pareto_gives_only_feasible_non_dominated_trials_with_several_workers(
     assert front["n_candidates"] == len(feasible) and front["hypervolume"] > 0
     study = session.get(f"{url}/v1/studies/{sid}").json()
     assert study["status"] == "completed" and study["best_trial"] is None
+
+
+CURVES = {
+    "name": "e2e-objective-curves", "space": SPACE, "algorithm": "quasi-random", "seed": 3,
+    "objectives": [{"name": "loss", "direction": "minimize"},
+                   {"name": "acc", "direction": "maximize"}],
+    "early_stopping": {"rule": "threshold", "bound": 0.5, "min_step": 2, "objective": "acc"},
+    "max_trials": 12,
+}
+
+
+def train(url: str, sid: int, errors: list) -> None:
+    """Reports both objectives every epoch; stops when told. acc rises with x: trials
+    with x < 0.5 fall under the bound at step 2; loss (huge) is never judged."""
+    session = checked_session()
+    try:
+        while True:
+            answer = session.post(f"{url}/v1/studies/{sid}/suggest", json={}).json()
+            if not answer["trials"]:
+                return
+            trial = answer["trials"][0]
+            x, observe = trial["params"]["x"], f"{url}/v1/studies/{sid}/observe"
+            for step in range(4):
+                for objective, value in (("loss", 100.0 + step), ("acc", x)):
+                    r = session.post(observe, json={"trial_id": trial["id"], "step": step,
+                                                    "value": value, "objective": objective})
+                    assert r.status_code == 200, r.text
+                    stop = r.json()["should_stop"]
+                    assert not stop or (objective == "acc" and x < 0.5 and step >= 2), r.text
+                if stop:
+                    session.post(observe, json={"trial_id": trial["id"], "pruned": True})
+                    break
+            else:
+                session.post(observe, json={"trial_id": trial["id"],
+                                            "values": {"loss": 1 - x, "acc": x}})
+    except BaseException as exc:  # noqa: BLE001 - the test thread reports it
+        errors.append(exc)
+
+
+@pytest.mark.e2e
+def test_workers_report_curves_of_both_objectives_and_the_rule_judges_acc(
+        gunicorn_factory, db_url):
+    url = gunicorn_factory(db_url, workers=2).url
+    session = checked_session()
+    sid = session.post(f"{url}/v1/studies", json=CURVES).json()["id"]
+    errors: list = []
+    threads = [threading.Thread(target=train, args=(url, sid, errors)) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    trials = session.get(f"{url}/v1/studies/{sid}/trials").json()["trials"]
+    assert len(trials) == 12
+    for t in trials:
+        low = t["params"]["x"] < 0.5
+        assert t["state"] == ("pruned" if low else "completed"), t
+        steps = 3 if low else 4
+        assert [(p["objective"], p["step"]) for p in t["intermediate_values"]] == [
+            *(("loss", s) for s in range(steps)), *(("acc", s) for s in range(steps))]
+    assert 0 < sum(t["state"] == "pruned" for t in trials) < 12

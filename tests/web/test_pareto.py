@@ -108,3 +108,29 @@ def test_three_objectives_choose_the_pair_with_the_selects(page, server, artifac
     joined = [p for p in seen if not any(q[0] <= p[0] and q[1] <= p[1] and q != p for q in seen)]
     assert sorted(line) == sorted(joined) and [p[0] for p in line] == sorted(p[0] for p in line)
     page.locator("#pareto-panel").screenshot(path=artifacts / "pareto-three.png")
+
+
+def test_the_curves_chart_draws_the_objective_the_rule_judges(page, server, artifacts):
+    """Trials report error and latency every step; the rule judges latency: the chart
+    draws the latency points alone, and its axis says so."""
+    with Client(server, timeout=60, retries=3, backoff=0.05) as client:
+        study = client.create_study(
+            "two-curves", SPACE, seed=5, algorithm="quasi-random", max_trials=6,
+            objectives=[{"name": "error", "direction": "minimize"},
+                        {"name": "latency", "direction": "minimize"}],
+            early_stopping={"rule": "threshold", "bound": 1e9, "objective": "latency"})
+        for i in range(4):
+            trial = study.suggest()
+            for step in range(i + 2):  # trial i: i + 2 points of latency, 3 of error
+                trial.report(step, 10.0 + step, objective="latency")
+            for step in range(3):
+                trial.report(step, 0.5 - 0.1 * step, objective="error")
+            trial.complete({"error": 0.3, "latency": 12.0})
+    open_study(page, study.id)
+    wait_for(page, "echarts.getInstanceByDom(document.getElementById('chart-curves'))"
+                   ".getOption().series.length > 1")
+    drawn = page.evaluate(OPTION, "#chart-curves")
+    points = {s["id"]: len(s["data"]) for s in drawn["series"] if s["id"].startswith("trial-")}
+    assert points == {f"trial-{i}": i + 2 for i in range(4)}
+    assert drawn["yAxis"][0]["name"] == "latency"
+    page.screenshot(path=str(artifacts / "two-curves.png"))

@@ -1,6 +1,8 @@
 """One GP per observed column (an objective or a constraint), fitted the way the
 single-objective sampler fits its one: warped values, MAP kernel on a stable subset,
-warm-started from the previous call's fit, and pending points believed at their mean."""
+warm-started from the previous call's fit, and pending points believed at their mean.
+With the parent studies' data of the column (warm.Prior), the two-task kernel of warm.py,
+dropped again when the fitted task correlation is below warm.MIN_CORRELATION."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import model
+from . import model, warm
 from .encoding import Encoding
 from .fitstate import fit_subset, starts
 from .warp import Warp
@@ -24,28 +26,41 @@ class Column:
     X: np.ndarray  # (n, d)
     y: np.ndarray  # (n,) on the model scale: warp.forward(v)
     warp: Warp
-    theta: np.ndarray
+    theta: np.ndarray  # over d columns, or d + 1 (the task column last) with `prior`
     cat: np.ndarray
+    prior: warm.Prior | None = None  # the parents' data the fit kept (related ones)
 
     @classmethod
-    def fit(cls, X, v, enc: Encoding, state, fixed: bool, seed: int, rng) -> Column:
+    def fit(cls, X, v, enc: Encoding, state, fixed: bool, seed: int, rng,
+            prior: warm.Prior | None = None) -> Column:
         warp = Warp.fit(v, power=True)
         y = warp.forward(v)
         idx = fit_subset(seed, len(X))
         with np.errstate(all="ignore"):
+            if prior is not None:
+                Xa, ya, _ = prior.augment(X[idx], y[idx])
+                theta = model.fit(Xa, ya, prior.cat, starts(state, prior.enc, fixed, rng),
+                                  fixed)
+                if warm.related(theta, enc.d):
+                    return cls(X, y, warp, theta, enc.cat, prior)
             theta = model.fit(X[idx], y[idx], enc.cat, starts(state, enc, fixed, rng), fixed)
         return cls(X, y, warp, theta, enc.cat)
 
+    @property
+    def names(self) -> list[str] | None:
+        """The columns its theta is over, where they are not the space's: with the task."""
+        return None if self.prior is None else list(self.prior.enc.space.names)
+
     def posterior(self, X_pending: np.ndarray) -> tuple[model.Posterior, np.ndarray]:
-        """The posterior given observations and pending rows believed at their predicted
-        mean (kriging believer), and those believed values (p,)."""
-        post = build(self.X, self.y, self.cat, self.theta)
+        """The posterior given observations (and the parents' data) and pending rows
+        believed at their predicted mean (kriging believer), and those believed values."""
+        post = build(self.X, self.y, self.cat, self.theta, prior=self.prior)
         if len(X_pending) == 0:
             return post, np.empty(0)
         believed, _ = post.predict(X_pending)
         X = np.vstack([self.X, X_pending])
         y = np.concatenate([self.y, believed])
-        return build(X, y, self.cat, self.theta, n_noisy=len(self.y)), believed
+        return build(X, y, self.cat, self.theta, len(self.y), self.prior), believed
 
     def to_user(self, mean: float, std: float) -> tuple[float, float]:
         """A model-scale mean and std as the predictive median and half the +-1 std band
@@ -58,8 +73,12 @@ class Column:
         return float(mid), float(hi - lo) / 2
 
 
-def build(X, y, cat, theta, n_noisy=None) -> model.Posterior:
-    """The posterior, with more jitter if K is numerically singular (as sampler.py)."""
+def build(X, y, cat, theta, n_noisy=None, prior: warm.Prior | None = None) -> model.Posterior:
+    """The posterior, with more jitter if K is numerically singular (as sampler.py); over
+    [x, task] answered at task 0 with the parents' data (warm.TaskPosterior)."""
+    if prior is not None:
+        X, y, n_noisy = prior.augment(X, y, n_noisy)
+        return warm.TaskPosterior(build(X, y, prior.cat, theta, n_noisy))
     for jitter in (0.0, 1e-6, 1e-4):
         try:
             return model.Posterior.build(X, y, cat, theta, jitter, n_noisy)

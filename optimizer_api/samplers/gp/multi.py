@@ -18,6 +18,14 @@ The acquisition, maximized like the single-objective one (log scale throughout):
   (ParEGO; scalarize.py), new weights for each suggestion;
 - plus, with constraints, the log probability that all hold (feasibility.py); before
   any observation is feasible, that log probability alone.
+
+Warm start: the parents' trials (SamplerContext.prior_trials) carry their outcomes by
+this study's objective and constraint names (service/warm.py). Each column's GP whose
+name some parent reports is fitted with those parents' values through warm.py's two-task
+kernel (each parent on its own scale, the best warm.MAX_PRIOR_POINTS of them, dropped
+again when the fitted task correlation says they are unrelated); a column no parent
+reports is fitted on this study's trials alone. With 4 or more objectives the
+scalarization's own GP (ParEGO) learns from this study alone.
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ import numpy as np
 from ...analysis.pareto import non_dominated, reference_point
 from ...domain import ConstraintOp
 from ..base import SamplerContext, Suggestion
-from . import acquisition, ehvi, scalarize
+from . import acquisition, ehvi, scalarize, warm
 from .columns import Column, predict
 from .encoding import Encoding
 from .feasibility import log_pof
@@ -43,7 +51,7 @@ log = logging.getLogger(__name__)
 
 EHVI_MAX_OBJECTIVES = 3
 
-__all__ = ["MultiRound", "applies", "ehvi_region", "load"]  # load: the history this round reads
+__all__ = ["MultiRound", "applies", "ehvi_region", "load", "priors"]  # load: the history read
 
 
 def ehvi_region(front: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -59,14 +67,39 @@ def applies(ctx: SamplerContext) -> bool:
     return len(ctx.objectives) > 1 or bool(ctx.constraints)
 
 
+def priors(ctx: SamplerContext, enc: Encoding) -> list[warm.Prior | None]:
+    """Each column's parents' data (objectives, then constraints, as load() orders them),
+    from the prior trials' outcomes by name; None where no parent reports the column."""
+    trials = list(ctx.prior_trials)
+    if not trials:
+        return []
+    sign, cons = signs(ctx), list(ctx.constraints)
+    k = len(sign)
+    c_signs = np.array([1.0 if c.op is ConstraintOp.AT_MOST else -1.0 for c in cons])
+    V = np.array([_row(t, k, len(cons)) for t in trials], dtype=float).reshape(-1, k + len(cons))
+    V *= np.r_[sign, c_signs]
+    return [warm.prior_of(trials, V[:, j], enc) for j in range(V.shape[1])]
+
+
+def _row(t, k: int, c: int) -> list[float]:
+    """A prior trial's objective then constraint values, NaN where it has none."""
+    values = t.values if t.values is not None and len(t.values) == k else (
+        (t.value,) if k == 1 else (None,) * k)
+    cv = t.constraint_values or ()
+    raw = [*values, *(cv[i] if i < len(cv) else None for i in range(c))]
+    return [x if x is not None and math.isfinite(x) else np.nan for x in raw]
+
+
 class MultiRound:
     """One call's model-based suggestions: fit every column once, then pick, believe,
     repeat."""
 
-    def __init__(self, ctx: SamplerContext, enc: Encoding, hist: Observations, opts, rng):
+    def __init__(self, ctx: SamplerContext, enc: Encoding, hist: Observations, opts, rng,
+                 priors: list[warm.Prior | None] | None = None):
         self.ctx, self.enc, self.hist, self.opts, self.rng = ctx, enc, hist, opts, rng
         self.signs = signs(ctx)
         self.names = [o.name for o in ctx.objectives] or ["value"]
+        self.priors = priors or [None] * hist.V.shape[1]  # warm start, by column
 
     def run(self, count: int) -> tuple[list[Suggestion], dict[str, Any]]:
         objectives, constraints = self._fit()
@@ -76,6 +109,8 @@ class MultiRound:
             "deterministic": self.opts["deterministic"],
             "theta": objectives[0].theta.tolist(),
             "columns": [None if c is None else c.theta.tolist() for c in objectives + constraints],
+            # A column fitted with its parents' data has a task column (warm.py).
+            "column_names": [None if c is None else c.names for c in objectives + constraints],
         }
         out = []
         X_pending = self.hist.X_pending
@@ -102,7 +137,7 @@ class MultiRound:
                 continue
             out.append(
                 Column.fit(h.R[rows], h.V[rows, j], self.enc, self._state(j), fixed,
-                           self.ctx.seed, self.rng)
+                           self.ctx.seed, self.rng, self.priors[j])
             )
         return out[: h.k], out[h.k :]  # type: ignore[return-value]
 
@@ -112,6 +147,9 @@ class MultiRound:
         cols = state.get("columns") if isinstance(state, dict) else None
         if not isinstance(cols, list) or len(cols) != self.hist.V.shape[1] or cols[j] is None:
             return None
+        names = state.get("column_names")
+        if isinstance(names, list) and len(names) == len(cols) and names[j] is not None:
+            return {**state, "theta": cols[j], "names": names[j]}  # a warm column's fit
         return {**state, "theta": cols[j]}
 
     def _pick(self, objectives, constraints, X_pending):

@@ -23,6 +23,7 @@ from ...space import Space
 from ..base import Proposal, SamplerContext, Suggestion, Unbounded
 from ..random import check_options
 from . import acquisition, model, multi, subset, warm
+from .columns import build as _build
 from .encoding import Encoding
 from .fitstate import STATE_VERSION, fit_subset, starts
 from .history import History, load_history
@@ -87,7 +88,12 @@ class GPSampler(Unbounded):
         several = multi.applies(ctx)  # several objectives or constraints: multi.py
         hist = multi.load(ctx, enc) if several else load_history(ctx.trials, enc, ctx.direction)
         rng = ctx.rng(ctx.numbers[0] if ctx.numbers else 0)
-        prior = warm.fit_prior(ctx.prior_trials, enc, ctx.direction) if ctx.prior_trials else None
+        if several:  # by column, by name; the first column's parents open the study
+            col_priors = multi.priors(ctx, enc)
+            prior = next((p for p in col_priors if p is not None), None)
+        else:
+            prior = warm.fit_prior(ctx.prior_trials, enc, ctx.direction) if ctx.prior_trials \
+                else None
         n_initial = min(opts["n_initial"], warm.WARM_N_INITIAL) if prior else opts["n_initial"]
         n_model = sum(
             1
@@ -100,7 +106,7 @@ class GPSampler(Unbounded):
         state = dict(ctx.state) if ctx.state else None
         if n_model:
             if several:
-                sugg, state = multi.MultiRound(ctx, enc, hist, opts, rng).run(n_model)
+                sugg, state = multi.MultiRound(ctx, enc, hist, opts, rng, col_priors).run(n_model)
             else:
                 sugg, state = _ModelRound(ctx, enc, hist, opts, rng, prior).run(n_model)
             out.extend(sugg)
@@ -253,17 +259,3 @@ class _ModelRound:
             "predicted_std": float(hi - lo) / 2,
             "acquisition": {"name": kind, "value": value},
         }
-
-
-def _build(X, y, cat, theta, n_noisy=None, prior=None) -> model.Posterior:
-    """The posterior, with more jitter if K is numerically singular (never raises twice);
-    with the parents' data when the study warm-starts (warm.TaskPosterior)."""
-    if prior is not None:
-        X, y, n_noisy = prior.augment(X, y, n_noisy)
-        return warm.TaskPosterior(_build(X, y, prior.cat, theta, n_noisy))
-    for jitter in (0.0, 1e-6, 1e-4):
-        try:
-            return model.Posterior.build(X, y, cat, theta, jitter, n_noisy)
-        except np.linalg.LinAlgError:
-            log.warning("Cholesky failed with extra jitter %g; retrying with more", jitter)
-    return model.Posterior.build(X, y, cat, model.prior_mode(X.shape[1], False), 1e-3)

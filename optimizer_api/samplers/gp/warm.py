@@ -83,11 +83,18 @@ class Prior:
 
 def fit_prior(trials: Sequence[Trial], enc: Encoding, direction: Direction) -> Prior | None:
     """The parents' data, or None when no prior trial shares a parameter."""
+    sign = 1.0 if direction is Direction.MINIMIZE else -1.0
+    return prior_of(trials, sign * np.array([float(t.value) for t in trials]), enc)
+
+
+def prior_of(trials: Sequence[Trial], y: np.ndarray, enc: Encoding) -> Prior | None:
+    """The parents' data for one column, `y` (m,) its minimized values, NaN where a trial
+    has none (left out); None when no trial with a value shares a parameter."""
+    has = np.isfinite(y)
+    trials, y = [t for t, ok in zip(trials, has, strict=True) if ok], y[has]
     shared = {p.name for p in enc.params if trials and any(p.name in t.params for t in trials)}
     if not shared:
         return None
-    sign = 1.0 if direction is Direction.MINIMIZE else -1.0
-    y = sign * np.array([float(t.value) for t in trials])
     z = np.empty(len(y))
     groups = defaultdict(list)
     for i, t in enumerate(trials):

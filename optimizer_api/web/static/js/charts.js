@@ -155,10 +155,25 @@ export function historyOption(study, trials, { log = false } = {}) {
 }
 
 // -- intermediate values ------------------------------------------------------------
+/** The name of the objective the early-stopping rule judges (null: one objective). */
+export function judgedObjective(study) {
+  if (!study.objectives) return null;
+  return study.early_stopping?.objective ?? study.objectives[0].name;
+}
+
+/** A trial's intermediate values about the judged objective (all: one objective). */
+export function judgedCurve(study, t) {
+  const name = judgedObjective(study);
+  return name == null
+    ? t.intermediate_values
+    : t.intermediate_values.filter((iv) => (iv.objective ?? name) === name);
+}
+
 export function curvesOption(study, trials, { showPruned = true } = {}) {
   const bestId = study.best_trial?.id;
+  const curveOf = new Map(trials.map((t) => [t.id, judgedCurve(study, t)]));
   const withCurve = trials
-    .filter((t) => t.intermediate_values.length > 0)
+    .filter((t) => curveOf.get(t.id).length > 0)
     .filter((t) => showPruned || t.state !== "pruned");
   const rank = (t) =>
     t.id === bestId ? 3 : t.state === "running" ? 2 : t.state === "completed" ? 1 : 0;
@@ -166,7 +181,7 @@ export function curvesOption(study, trials, { showPruned = true } = {}) {
   const series = withCurve.map((t) => {
     const isBest = t.id === bestId;
     const color = isBest ? COLORS.best : COLORS[t.state] || COLORS.expired;
-    const data = t.intermediate_values.map((iv) => ({
+    const data = curveOf.get(t.id).map((iv) => ({
       ...point(t, iv.step, iv.value),
       step: iv.step,
     }));
@@ -191,7 +206,7 @@ export function curvesOption(study, trials, { showPruned = true } = {}) {
   const stops = withCurve
     .filter((t) => t.state === "pruned")
     .map((t) => {
-      const last = t.intermediate_values[t.intermediate_values.length - 1];
+      const last = curveOf.get(t.id).at(-1);
       return { ...point(t, last.step, last.value), step: last.step };
     });
   series.push({
@@ -216,10 +231,15 @@ export function curvesOption(study, trials, { showPruned = true } = {}) {
       minInterval: 1,
       scale: true,
     },
-    yAxis: { type: "value", scale: true, name: "value", axisLabel: AXIS_LABEL },
+    yAxis: {
+      type: "value",
+      scale: true,
+      name: judgedObjective(study) ?? "value",
+      axisLabel: AXIS_LABEL,
+    },
     series,
   };
-  const anyCurve = trials.some((t) => t.intermediate_values.length > 0);
+  const anyCurve = withCurve.length > 0;
   const empty = anyCurve
     ? null
     : "No trial has reported an intermediate value yet (observe with a step, e.g. once per epoch).";
@@ -377,8 +397,8 @@ export function sliceOption(study, trials, name) {
 }
 
 // -- one trial ---------------------------------------------------------------------------
-export function trialCurveOption(t) {
-  const data = t.intermediate_values.map((iv) => [iv.step, iv.value]);
+export function trialCurveOption(t, study) {
+  const data = judgedCurve(study, t).map((iv) => [iv.step, iv.value]);
   const option = {
     ...BASE,
     tooltip: { trigger: "axis", confine: true },

@@ -273,7 +273,7 @@ function renderRunning({ trials: running, total }) {
   const rows = running.map((t) => {
     const expiresIn = secondsBetween(new Date(now).toISOString(), t.lease_expires_at);
     const age = lease != null && expiresIn != null ? lease - expiresIn : null;
-    const last = t.intermediate_values.at(-1);
+    const last = charts.judgedCurve(page.study, t).at(-1);
     return el(
       "tr",
       {
@@ -294,7 +294,7 @@ function renderRunning({ trials: running, total }) {
             ? duration(expiresIn)
             : `lapsed ${duration(-expiresIn)} ago`,
       ),
-      el("td", { class: "num" }, t.intermediate_values.length),
+      el("td", { class: "num" }, charts.judgedCurve(page.study, t).length),
       el("td", { class: "num" }, last ? num(last.value) : "–"),
     );
   });
@@ -357,7 +357,7 @@ async function renderTrial() {
       el("tr", {}, el("td", {}, el("code", {}, k)), el("td", { class: "num" }, param(v))),
     ),
   );
-  draw($("chart-trial"), charts.trialCurveOption(t));
+  draw($("chart-trial"), charts.trialCurveOption(t, page.study));
   fill(
     $("trial-info"),
     t.info

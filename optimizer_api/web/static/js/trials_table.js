@@ -3,6 +3,7 @@
 // the page shown, and says so. "Download CSV" asks the API for every matching trial.
 
 import * as api from "./api.js";
+import { judgedCurve } from "./charts.js";
 import { describe, paramFilter } from "./param_filter.js";
 import { badge, banner, duration, el, fill, num, param, secondsBetween, time } from "./format.js";
 
@@ -35,7 +36,12 @@ export function trialsTable({ studyId, onOpen }) {
       { key: "state", label: "State", get: (t) => t.state, show: (t) => badge(t.state) },
       ...outcomeColumns(study),
       ...params,
-      { key: "steps", label: "Steps", num: true, get: (t) => t.intermediate_values.length },
+      {
+        key: "steps",
+        label: "Steps",
+        num: true,
+        get: (t) => judgedCurve(study, t).length, // of the objective the rule judges
+      },
       {
         key: "created",
         label: "Created",

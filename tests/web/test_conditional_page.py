@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from optimizer_client import Client
 
-from .conftest import wait_for
+from .conftest import bar_rows, screenshot, wait_for
 from .test_dashboard import OPTION, REFRESHES, column
 
 pytestmark = pytest.mark.e2e
@@ -49,7 +49,7 @@ def conditional(server) -> dict:
         return study.refresh().data
 
 
-def test_conditional_study_page(page, server, conditional, artifacts):
+def test_conditional_study_page(page, browser, server, conditional, artifacts):
     assert page.goto(f"/studies/{conditional['id']}").status == 200
     wait_for(page, f"{REFRESHES} >= 1")
     whens = column(page, "#space", "r.cells[4].innerText")
@@ -88,4 +88,8 @@ def test_conditional_study_page(page, server, conditional, artifacts):
         .dispatchAction({type: 'axisAreaSelect', parallelAxisId: 'axis-1',
                          intervals: [[0, 0.99]]})""")
     assert page.inner_text("#parallel-selected").startswith("8 of 12 trials selected")
-    page.screenshot(path=artifacts / "study-conditional.png", full_page=True)
+    shot = artifacts / "study-conditional.png"
+    assert page.evaluate("window.scrollY") > 1000  # scrolled to the table
+    screenshot(page, shot, full_page=True)
+    bar = bar_rows(browser, shot.read_bytes())  # the top bar at the top, not mid-page
+    assert 30 <= len(bar) and max(bar) < 60, f"top bar drawn at rows {bar[:3]}...{bar[-3:]}"

@@ -9,7 +9,7 @@ import math
 import pytest
 from optimizer_client import Client
 
-from .conftest import wait_for
+from .conftest import screenshot, wait_for
 from .test_dashboard import OPTION, api, open_study, trials_of
 
 pytestmark = pytest.mark.e2e
@@ -79,8 +79,8 @@ def test_the_pareto_chart_shows_the_front_dominated_and_infeasible_trials(page, 
     head = page.inner_text("#trials thead")
     assert "error ↓" in head and "latency ↓" in head and "Feasible" in head
     assert "No one best trial" in page.inner_text("#best")
-    page.screenshot(path=artifacts / "pareto-study.png", full_page=True)
-    page.locator("#pareto-panel").screenshot(path=artifacts / "pareto.png")
+    screenshot(page, artifacts / "pareto-study.png", full_page=True)
+    screenshot(page.locator("#pareto-panel"), artifacts / "pareto.png")
     page.goto("/")  # the list names the objectives instead of one best value
     row = page.locator(f"tr[data-study-id='{study['id']}']")
     row.wait_for()
@@ -107,4 +107,4 @@ def test_three_objectives_choose_the_pair_with_the_selects(page, server, artifac
     seen = [d["value"] for d in front]  # the line joins those no other beats on these two
     joined = [p for p in seen if not any(q[0] <= p[0] and q[1] <= p[1] and q != p for q in seen)]
     assert sorted(line) == sorted(joined) and [p[0] for p in line] == sorted(p[0] for p in line)
-    page.locator("#pareto-panel").screenshot(path=artifacts / "pareto-three.png")
+    screenshot(page.locator("#pareto-panel"), artifacts / "pareto-three.png")

@@ -28,6 +28,34 @@ OPTION = "(sel) => echarts.getInstanceByDom(document.querySelector(sel)).getOpti
 CURVE_POINTS = """((id) => echarts.getInstanceByDom(document.getElementById('chart-curves'))
     .getOption().series.find((s) => s.id === id)?.data.length)"""
 REFRESHES = "Number(document.getElementById('study').dataset.refreshes || 0)"
+# Every line of text ECharts drew in the chart matching the selector (labels hidden for
+# overlap left out): its string and its box in the chart's pixels, from zrender's list of
+# what it paints.
+TEXTS = """(sel) => echarts.getInstanceByDom(document.querySelector(sel)).getZr().storage
+    .getDisplayList(true)
+    .filter((el) => el.type === 'tspan' && el.style.text && el.style.opacity !== 0)
+    .map((el) => {
+        const r = el.getBoundingRect().clone();
+        r.applyTransform(el.getComputedTransform());
+        // zrender's own height is a guess from one glyph's width; the font's size is not.
+        const h = Math.max(r.height, Number(/(\\d+)px/.exec(el.style.font)?.[1] || 12));
+        return {text: String(el.style.text), x: r.x, y: r.y + r.height / 2 - h / 2,
+                w: r.width, h};
+    })"""
+
+
+def overlapping_texts(page, selector: str, slack: float = 1.0) -> list[tuple[str, str]]:
+    """The pairs of texts drawn in a chart whose boxes overlap by more than `slack` px
+    both ways (a tick label on another, a name on a label); a text cut by the chart's
+    edge is paired with "the edge"."""
+    boxes = page.evaluate(TEXTS, selector)
+    assert boxes, f"no text drawn in {selector}"
+    width, height = page.eval_on_selector(selector, "n => [n.clientWidth, n.clientHeight]")
+    cut = [(b["text"], "the edge") for b in boxes if b["x"] < -slack or b["y"] < -slack
+           or b["x"] + b["w"] > width + slack or b["y"] + b["h"] > height + slack]
+    return cut + [(a["text"], b["text"]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+            if min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"]) > slack
+            and min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"]) > slack]
 
 
 def column(page, table: str, read: str = "Number(r.dataset.studyId)") -> list:
@@ -123,6 +151,7 @@ def test_study_page_header_and_every_chart_hold_the_studys_trials(page, server, 
         ("learning_rate", "log"), ("layers", "value"), ("optimizer", "category"),
         ("dropout", "value"), ("value", "value")]
     assert axes[2]["data"] == ["adam", "sgd", "rmsprop"]
+    assert overlapping_texts(page, "#chart-parallel") == []
 
     slices = page.eval_on_selector_all("#slices .slice", """nodes => nodes.map(n =>
         [n.dataset.param, echarts.getInstanceByDom(n).getOption().series[0].data.length])""")

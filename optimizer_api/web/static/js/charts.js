@@ -2,6 +2,7 @@
 // Each builder returns {option, empty}: `empty` is the reason to show instead of data.
 
 import { COLORS, html, num, param, whenText } from "./format.js";
+import { LABEL_GAP, axisTicks, categoryInterval, niceStep } from "./ticks.js";
 
 const BASE = { animation: false, textStyle: { fontFamily: "system-ui, sans-serif" } };
 const AXIS_LABEL = { formatter: (v) => num(v), hideOverlap: true };
@@ -247,7 +248,30 @@ function completed(trials) {
 const NO_COMPLETED =
   "No completed trial yet: parameters are drawn against the value once a trial completes.";
 
-export function parallelOption(study, trials) {
+// The parallel chart's margins: room for the first axis's labels and name on the left,
+// the colour scale on the right, the names above.
+const PARALLEL = { left: 56, right: 110, top: 48, bottom: 28 };
+
+/** One parallel axis's labels, for an axis `length` pixels long whose neighbours stand
+ * `spacing` pixels away: ticks that fit (ticks.js), labels cut to the room beside it. */
+function parallelLabels(spec, lo, hi, length, spacing) {
+  // Labels on a white ground stay readable where the lines cross them; one longer than
+  // the room to the next axis is cut (~7 px a character at 12 px).
+  const label = { backgroundColor: "rgba(255,255,255,0.85)", padding: [1, 3] };
+  const room = Math.max(5, Math.floor((spacing - 16) / 7));
+  const cut = (text) => (text.length > room ? `${text.slice(0, room - 1)}…` : text);
+  if (spec.type === "categorical") {
+    const interval = categoryInterval(spec.choices.length, length);
+    return { axisLabel: { ...label, interval, formatter: cut }, axisTick: { interval } };
+  }
+  const values = axisTicks(lo, hi, length, { log: spec.log, int: spec.type === "int" });
+  return {
+    axisLabel: { ...label, formatter: (v) => cut(num(v)), customValues: values },
+    axisTick: { customValues: values },
+  };
+}
+
+export function parallelOption(study, trials, { width = 1200, height = 400 } = {}) {
   const names = Object.keys(study.space);
   // The best drawn last, on top of the others.
   const rows = completed(trials).sort((a, b) =>
@@ -259,32 +283,40 @@ export function parallelOption(study, trials) {
   const [lo, hi] = values.length ? [Math.min(...values), Math.max(...values)] : [0, 1];
   // Dark for the best values, pale for the worst, whichever the direction.
   const ramp = ["#08306b", "#2f6fdf", "#8fb3ea", "#c3ccd9"];
-  // Labels on a white ground stay readable where the lines cross them.
-  const label = { backgroundColor: "rgba(255,255,255,0.85)", padding: [1, 3], hideOverlap: true };
-  const axes = names.map((name, dim) => ({
-    id: `axis-${dim}`,
-    dim,
-    name,
-    ...axisFor(study.space[name]),
-    axisLabel:
-      study.space[name].type === "categorical" ? label : { ...label, formatter: (v) => num(v) },
-  }));
+  const length = height - PARALLEL.top - PARALLEL.bottom;
+  const spacing = (width - PARALLEL.left - PARALLEL.right) / Math.max(names.length, 1);
+  // A name wider than the room between two axes is cut (the slices below show it whole).
+  const nameWidth = Math.max(40, Math.min(spacing - 8, 160));
+  const axes = names.map((name, dim) => {
+    const spec = study.space[name];
+    return {
+      id: `axis-${dim}`,
+      dim,
+      name,
+      ...axisFor(spec),
+      ...parallelLabels(spec, spec.low, spec.high, length, spacing),
+      nameTruncate: { maxWidth: dim === 0 ? Math.min(nameWidth, 2 * PARALLEL.left - 8) : nameWidth },
+    };
+  });
+  // The value axis: the values' range rounded outwards to the step of its ticks.
+  const span = hi > lo ? hi - lo : Math.max(Math.abs(lo) * 0.2, 1e-9);
+  const step = niceStep((span * LABEL_GAP) / length);
+  const vlo = Number((Math.floor(lo / step) * step).toPrecision(12));
+  const vhi = Math.max(Number((Math.ceil(hi / step) * step).toPrecision(12)), vlo + step);
   axes.push({
     id: `axis-${names.length}`,
     dim: names.length,
     name: "value",
     type: "value",
-    scale: true,
-    axisLabel: { ...label, formatter: (v) => num(v) },
+    min: vlo,
+    max: vhi,
+    ...parallelLabels({ type: "float" }, vlo, vhi, length, 100),
     nameTextStyle: { fontWeight: "bold" },
   });
   const option = {
     ...BASE,
     parallel: {
-      left: 48,
-      right: 110,
-      top: 48,
-      bottom: 28,
+      ...PARALLEL,
       parallelAxisDefault: {
         nameLocation: "end",
         nameGap: 16,
@@ -324,7 +356,19 @@ export function parallelOption(study, trials) {
   return { option, empty: rows.length ? null : NO_COMPLETED };
 }
 
-export function sliceOption(study, trials, name) {
+/** A slice's parameter axis, `pixels` wide: the range's ends and round values between,
+ * ~60 px apart (numbers side by side need more room than stacked ones). */
+function sliceLabels(spec, pixels) {
+  if (spec.type === "categorical") return { axisLabel: { interval: 0, hideOverlap: true } };
+  const opts = { log: spec.log, int: spec.type === "int", gap: 60 };
+  const values = axisTicks(spec.low, spec.high, pixels, opts);
+  return {
+    axisLabel: { formatter: (v) => num(v), customValues: values, hideOverlap: true },
+    axisTick: { customValues: values },
+  };
+}
+
+export function sliceOption(study, trials, name, { width = 300 } = {}) {
   const spec = study.space[name];
   const bestId = study.best_trial?.id;
   const done = completed(trials);
@@ -340,19 +384,16 @@ export function sliceOption(study, trials, name) {
       subtext: none,
       left: "center",
       top: 0,
-      textStyle: { fontSize: 13, fontWeight: 600 },
-      subtextStyle: { fontSize: 11 },
+      textStyle: { fontSize: 13, fontWeight: 600, width: width - 16, overflow: "truncate" },
+      subtextStyle: { fontSize: 11, width: width - 16, overflow: "truncate" },
     },
     tooltip: {
       ...TOOLTIP,
       formatter: ({ value: [x, y, trial] }) =>
         `trial ${trial}<br>${html(name)} = ${html(param(x))}<br>value ${num(y)}`,
     },
-    grid: { left: 60, right: 16, top: 32, bottom: 34 },
-    xAxis: {
-      ...axisFor(spec),
-      axisLabel: spec.type === "categorical" ? { interval: 0, hideOverlap: true } : AXIS_LABEL,
-    },
+    grid: { left: 60, right: 24, top: 32, bottom: 34 },
+    xAxis: { ...axisFor(spec), ...sliceLabels(spec, width - 84) },
     yAxis: { type: "value", scale: true, axisLabel: AXIS_LABEL },
     series: [
       {

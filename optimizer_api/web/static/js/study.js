@@ -168,22 +168,26 @@ function drawCompleted() {
     .join();
   if (key === page.completedKey) return;
   page.completedKey = key;
-  draw($("chart-parallel"), charts.parallelOption(page.study, trials));
+  const box = $("chart-parallel");
+  const size = { width: box.clientWidth, height: box.clientHeight };
+  draw(box, charts.parallelOption(page.study, trials, size));
   markOnce("parallel-drawn");
   parallelSelection.reset();
-  const box = $("slices");
+  const slices = $("slices");
   const names = Object.keys(page.study.space);
-  if (box.children.length !== names.length) {
+  if (slices.children.length !== names.length) {
     fill(
-      box,
+      slices,
       names.map((name) =>
         el("div", { class: "chart-box" }, el("div", { class: "chart slice", "data-param": name })),
       ),
     );
   }
   let empty = null;
-  for (const node of box.querySelectorAll(".slice")) {
-    const slice = charts.sliceOption(page.study, trials, node.dataset.param);
+  for (const node of slices.querySelectorAll(".slice")) {
+    const slice = charts.sliceOption(page.study, trials, node.dataset.param, {
+      width: node.clientWidth,
+    });
     chartOf(node).setOption(slice.option, { notMerge: true });
     empty = slice.empty;
   }

@@ -44,18 +44,19 @@ TEXTS = """(sel) => echarts.getInstanceByDom(document.querySelector(sel)).getZr(
     })"""
 
 
-def overlapping_texts(page, selector: str, slack: float = 1.0) -> list[tuple[str, str]]:
-    """The pairs of texts drawn in a chart whose boxes overlap by more than `slack` px
-    both ways (a tick label on another, a name on a label); a text cut by the chart's
-    edge is paired with "the edge"."""
+def overlapping_texts(page, selector: str, gap: float = 6.0) -> list[tuple[str, str]]:
+    """The pairs of texts drawn in a chart that come closer than `gap` px both ways (a
+    tick label on or against another, a name on a label: the 12 px labels 0.8 and 0.81
+    drawn 16 px apart are 4 px apart); a text cut by the chart's edge is paired with
+    "the edge"."""
     boxes = page.evaluate(TEXTS, selector)
     assert boxes, f"no text drawn in {selector}"
     width, height = page.eval_on_selector(selector, "n => [n.clientWidth, n.clientHeight]")
-    cut = [(b["text"], "the edge") for b in boxes if b["x"] < -slack or b["y"] < -slack
-           or b["x"] + b["w"] > width + slack or b["y"] + b["h"] > height + slack]
+    cut = [(b["text"], "the edge") for b in boxes if b["x"] < -1 or b["y"] < -1
+           or b["x"] + b["w"] > width + 1 or b["y"] + b["h"] > height + 1]
     return cut + [(a["text"], b["text"]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
-            if min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"]) > slack
-            and min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"]) > slack]
+                  if min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"]) > -gap
+                  and min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"]) > -gap]
 
 
 def column(page, table: str, read: str = "Number(r.dataset.studyId)") -> list:

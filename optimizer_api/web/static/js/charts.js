@@ -359,11 +359,13 @@ export function parallelOption(study, trials, { width = 1200, height = 400 } = {
 /** A slice's parameter axis, `pixels` wide: the range's ends and round values between,
  * ~60 px apart (numbers side by side need more room than stacked ones). */
 function sliceLabels(spec, pixels) {
-  if (spec.type === "categorical") return { axisLabel: { interval: 0, hideOverlap: true } };
+  // margin: clear of the value axis's lowest label, which ends level with the corner.
+  const margin = 16;
+  if (spec.type === "categorical") return { axisLabel: { interval: 0, hideOverlap: true, margin } };
   const opts = { log: spec.log, int: spec.type === "int", gap: 60 };
   const values = axisTicks(spec.low, spec.high, pixels, opts);
   return {
-    axisLabel: { formatter: (v) => num(v), customValues: values, hideOverlap: true },
+    axisLabel: { formatter: (v) => num(v), customValues: values, hideOverlap: true, margin },
     axisTick: { customValues: values },
   };
 }
@@ -392,7 +394,7 @@ export function sliceOption(study, trials, name, { width = 300 } = {}) {
       formatter: ({ value: [x, y, trial] }) =>
         `trial ${trial}<br>${html(name)} = ${html(param(x))}<br>value ${num(y)}`,
     },
-    grid: { left: 60, right: 24, top: 32, bottom: 34 },
+    grid: { left: 60, right: 24, top: 32, bottom: 38 },
     xAxis: { ...axisFor(spec), ...sliceLabels(spec, width - 84) },
     yAxis: { type: "value", scale: true, axisLabel: AXIS_LABEL },
     series: [

@@ -6,16 +6,28 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from optimizer_client import Client
 
+from optimizer_api.analysis.pareto import hypervolume
+
 from .conftest import screenshot, wait_for
-from .test_dashboard import OPTION, api, open_study, trials_of
+from .test_dashboard import OPTION, api, open_study, overlapping_texts, trials_of
 
 pytestmark = pytest.mark.e2e
 
 SPACE = {"width": {"type": "float", "low": 0.0, "high": 1.0},
          "depth": {"type": "int", "low": 1, "high": 8}}
+# Per objective history chart: its objective, title, label and {series id: [[x, y], ...]}.
+OBJECTIVE_CHARTS = """() => [...document.querySelectorAll('#objective-histories .chart')]
+    .map((n) => {
+        const o = echarts.getInstanceByDom(n).getOption();
+        return {name: n.dataset.objective, title: o.title[0].text,
+                label: n.getAttribute('aria-label'),
+                series: Object.fromEntries(o.series.map((s) => [s.id,
+                    s.data.map((d) => [d[0], d[1]])]))};
+    })"""
 SERIES_DATA = """(sel) => Object.fromEntries(echarts.getInstanceByDom(document.querySelector(sel))
     .getOption().series.map((s) => [s.id, s.data.map((d) => d.trial ?? null)]))"""
 
@@ -108,3 +120,68 @@ def test_three_objectives_choose_the_pair_with_the_selects(page, server, artifac
     joined = [p for p in seen if not any(q[0] <= p[0] and q[1] <= p[1] and q != p for q in seen)]
     assert sorted(line) == sorted(joined) and [p[0] for p in line] == sorted(p[0] for p in line)
     screenshot(page.locator("#pareto-panel"), artifacts / "pareto-three.png")
+    # the history: a chart per objective, the hypervolume of all three as the service's
+    titles = [c["title"] for c in page.evaluate(OBJECTIVE_CHARTS)]
+    assert titles == ["error ↓ (minimize)", "latency ↓ (minimize)", "energy ↓ (minimize)"]
+    gains = page.evaluate(OPTION, "#chart-hypervolume")["series"][1]["data"]
+    expected = expected_gains(server, study["id"], ["error", "latency", "energy"])
+    assert [g[0] for g in gains] == [n for n, _ in expected]
+    assert [g[1] for g in gains] == pytest.approx([hv for _, hv in expected], rel=1e-9)
+    screenshot(page.locator("#history-multi").locator("xpath=.."), artifacts / "history-three.png")
+
+
+def expected_gains(server: str, study_id: int, objectives: list[str]) -> list[tuple[int, float]]:
+    """[(trial number, hypervolume)] at each feasible completed trial that grows the
+    hypervolume of those before it (up to /pareto's reference point), by the service's own
+    arithmetic (analysis/pareto.py; every objective here is minimized)."""
+    ref = np.array(api(server, study_id, "pareto")["reference_point"])
+    rows = sorted((t for t in trials_of(server, study_id, state="completed") if t["feasible"]),
+                  key=lambda t: t["number"])
+    out, last = [], 0.0
+    for k, t in enumerate(rows):
+        Y = np.array([[r["values"][o] for o in objectives] for r in rows[:k + 1]])
+        hv = hypervolume(Y, ref)
+        if hv > last * (1 + 1e-12):
+            out.append((t["number"], hv))
+            last = hv
+    return out
+
+
+def test_history_of_two_objectives_is_a_chart_each_and_the_hypervolume_so_far(page, server,
+                                                                            artifacts):
+    objectives = ["error", "latency"]
+    study = seed(server, "two-objective-history", objectives)
+    open_study(page, study["id"])
+    wait_for(page, f"({OBJECTIVE_CHARTS})().length === 2")
+    assert page.is_hidden("#chart-history") and page.is_visible("#chart-hypervolume")
+    charts = page.evaluate(OBJECTIVE_CHARTS)
+    assert [c["title"] for c in charts] == ["error ↓ (minimize)", "latency ↓ (minimize)"]
+    assert charts[0]["label"].startswith("error (minimize)")
+    trials = trials_of(server, study["id"])
+    done = [t for t in trials if t["state"] == "completed"]
+    failed = sorted(t["number"] for t in trials if t["state"] == "failed")
+    for chart in charts:
+        assert "best" not in chart["series"]  # no best-so-far line: no trial is best
+        name, series = chart["name"], chart["series"]
+        feasible = sorted([t["number"], t["values"][name]] for t in done if t["feasible"])
+        infeasible = sorted([t["number"], t["values"][name]] for t in done if not t["feasible"])
+        assert sorted(series["feasible"]) == feasible and feasible
+        assert sorted(series["infeasible"]) == infeasible and infeasible
+        assert [p[0] for p in series["failed-band"]] == failed == [5]
+        selector = f"#objective-histories [data-objective='{name}']"
+        assert overlapping_texts(page, selector) == [], name
+    option = page.evaluate(OPTION, "#chart-hypervolume")
+    gains = next(s for s in option["series"] if s["id"] == "gains")["data"]
+    expected = expected_gains(server, study["id"], objectives)
+    assert [g[0] for g in gains] == [n for n, _ in expected] and len(expected) >= 3
+    assert [g[1] for g in gains] == pytest.approx([hv for _, hv in expected], rel=1e-9)
+    front = api(server, study["id"], "pareto")
+    assert gains[-1][1] == pytest.approx(front["hypervolume"], rel=1e-9)
+    line = next(s for s in option["series"] if s["id"] == "hypervolume")["data"]
+    assert line[-1][0] == max(t["number"] for t in trials if t["state"] != "running")
+    assert not (close := overlapping_texts(page, "#chart-hypervolume")), close
+    page.check("#history-log")  # both objectives are above 0: both on a log scale
+    wait_for(page, """() => [...document.querySelectorAll('#objective-histories .chart')]
+        .every((n) => echarts.getInstanceByDom(n).getOption().yAxis[0].type === 'log')""")
+    page.uncheck("#history-log")
+    screenshot(page.locator("#history-multi").locator("xpath=.."), artifacts / "history-two.png")

@@ -155,6 +155,244 @@ export function historyOption(study, trials, { log = false } = {}) {
   return { option, empty };
 }
 
+// -- optimization history of several objectives ---------------------------------------
+// A best-so-far line means nothing when no trial is best: each objective gets its own
+// chart of every trial's value (infeasible ones marked apart), and the hypervolume of the
+// feasible front so far, against the trial number, says whether the search still gains.
+
+/** A trial's value of one objective, or null. */
+function objectiveValue(t, name) {
+  const v = t.values ? t.values[name] : null;
+  return v == null ? null : v;
+}
+
+/** A log axis needs every value of the objective above 0. */
+export function canLogObjective(trials, name) {
+  const values = trials.map((t) => objectiveValue(t, name)).filter((v) => v != null);
+  return values.length > 0 && values.every((v) => v > 0);
+}
+
+/** The volume the points (minimization form, each strictly below `ref` in every column)
+ * dominate up to `ref`: a sweep in two columns, slices along the last column above. */
+export function hypervolume(points, ref) {
+  const k = ref.length;
+  if (!points.length) return 0;
+  if (k === 1) return ref[0] - Math.min(...points.map((p) => p[0]));
+  const sorted = [...points].sort((a, b) => a[k - 1] - b[k - 1]);
+  let total = 0;
+  if (k === 2) {
+    // Along column 1 from the best: each step's width is the best column 0 seen so far.
+    let best = ref[0];
+    sorted.forEach((p, i) => {
+      best = Math.min(best, p[0]);
+      const next = i + 1 < sorted.length ? sorted[i + 1][1] : ref[1];
+      total += (next - p[1]) * (ref[0] - best);
+    });
+    return total;
+  }
+  sorted.forEach((p, i) => {
+    const next = i + 1 < sorted.length ? sorted[i + 1][k - 1] : ref[k - 1];
+    if (next > p[k - 1]) {
+      const below = sorted.slice(0, i + 1).map((q) => q.slice(0, k - 1));
+      total += (next - p[k - 1]) * hypervolume(below, ref.slice(0, k - 1));
+    }
+  });
+  return total;
+}
+
+/** [[trial number, hypervolume]] at each trial that grew the feasible front's
+ * hypervolume up to `reference` (in the objectives' units), in trial order. `trials` are
+ * completed trials with values. */
+export function hypervolumeHistory(objectives, trials, reference) {
+  const sign = objectives.map((o) => (o.direction === "maximize" ? -1 : 1));
+  const ref = reference.map((r, i) => sign[i] * r);
+  const rows = trials
+    .filter((t) => t.feasible !== false)
+    .sort((a, b) => a.number - b.number);
+  let front = [];
+  const out = [];
+  for (const t of rows) {
+    const p = objectives.map((o, i) => sign[i] * objectiveValue(t, o.name));
+    if (p.some((x) => x == null || Number.isNaN(x))) continue;
+    if (!p.every((x, i) => x < ref[i])) continue; // beyond the reference: adds nothing
+    if (front.some((q) => q.every((x, i) => x <= p[i]))) continue; // adds nothing new
+    front = front.filter((q) => !p.every((x, i) => x <= q[i]));
+    front.push(p);
+    out.push([t.number, hypervolume(front, ref)]);
+  }
+  return out;
+}
+
+/** History's trials, with the front's (from /pareto) added where the subset lacks them. */
+function withFront(trials, front) {
+  const seen = new Set(trials.map((t) => t.id));
+  return trials.concat((front?.trials || []).filter((t) => !seen.has(t.id)));
+}
+
+export function hypervolumeOption(study, trials, front) {
+  const objectives = study.objectives || [];
+  const rows = withFront(trials, front).filter((t) => t.state === "completed" && t.values);
+  const ref = front?.reference_point;
+  const steps = ref ? hypervolumeHistory(objectives, rows, ref) : [];
+  const numbers = trials.map((t) => t.number);
+  const last = Math.max(0, ...numbers, ...rows.map((t) => t.number));
+  // The curve holds from each gain to the next, and to the last finished trial.
+  const line = steps.length ? [...steps, [last, steps[steps.length - 1][1]]] : [];
+  const at = ref ? `up to (${ref.map(num).join(", ")})` : "";
+  const option = {
+    ...BASE,
+    title: {
+      text: "Hypervolume of the feasible front so far",
+      subtext: ref ? `${at}, the reference point of the Pareto front above` : "",
+      left: 0,
+      top: 0,
+      itemGap: 12,
+      textStyle: { fontSize: 13, fontWeight: 600 },
+      subtextStyle: { fontSize: 11, color: "#656d76" },
+    },
+    legend: { top: 4, right: 24, itemGap: 16 },
+    tooltip: {
+      ...TOOLTIP,
+      formatter: (p) =>
+        p.seriesId === "gains"
+          ? `trial ${p.value[0]} grew the front<br>hypervolume ${num(p.value[1])}`
+          : "",
+    },
+    grid: { left: 72, right: 24, top: 56, bottom: 48 },
+    xAxis: {
+      type: "value",
+      min: Math.min(0, ...numbers),
+      max: Math.max(last, 1),
+      minInterval: 1,
+      name: "trial number",
+      nameLocation: "middle",
+      nameGap: 30,
+      axisLabel: { margin: 16 }, // clear of the value axis's lowest label
+    },
+    yAxis: { type: "value", scale: true, axisLabel: AXIS_LABEL },
+    series: [
+      {
+        id: "hypervolume",
+        name: "hypervolume so far",
+        type: "line",
+        step: "end",
+        data: line,
+        showSymbol: false,
+        lineStyle: { color: COLORS.best, width: 2 },
+        itemStyle: { color: COLORS.best },
+        tooltip: { show: false },
+      },
+      {
+        id: "gains",
+        name: "a trial that grew the front",
+        type: "scatter",
+        data: steps,
+        symbolSize: 7,
+        z: 3,
+        itemStyle: { color: COLORS.best, borderColor: "#fff", borderWidth: 1 },
+      },
+    ],
+  };
+  const empty = steps.length
+    ? null
+    : "No feasible completed trial yet: the hypervolume grows from the first one.";
+  return { option, empty, steps };
+}
+
+function objectiveTooltip(name) {
+  return (params) => {
+    const [trial, value] = params.value;
+    const what = { feasible: "completed", infeasible: "completed, infeasible" }[params.seriesId];
+    const state = what || params.seriesId.replace(/-band$/, "");
+    const shown = params.seriesId.endsWith("-band") ? "no value" : `${html(name)} ${num(value)}`;
+    return `trial ${trial} · ${state}<br>${shown}`;
+  };
+}
+
+/** One objective's value of every finished trial against its number: feasible trials as
+ * dots, infeasible ones as hollow crosses, pruned ones with a value as triangles; trials
+ * without a value (failed, pruned before one) in the band under the plot. */
+export function objectiveHistoryOption(study, trials, name, { log = false } = {}) {
+  const objective = (study.objectives || []).find((o) => o.name === name);
+  const direction = objective?.direction === "maximize" ? "maximize" : "minimize";
+  const at = (t, y) => [t.number, y, t.number];
+  const valued = trials.filter((t) => objectiveValue(t, name) != null);
+  const points = (keep) => valued.filter(keep).map((t) => at(t, objectiveValue(t, name)));
+  const band = (state) =>
+    trials
+      .filter((t) => t.state === state && objectiveValue(t, name) == null)
+      .map((t) => at(t, 0.5));
+  const inBand = { xAxisIndex: 1, yAxisIndex: 1 };
+  const numbers = trials.map((t) => t.number);
+  const [lo, hi] = numbers.length ? [Math.min(...numbers), Math.max(...numbers)] : [0, 1];
+  const trialAxis = { type: "value", minInterval: 1, min: lo, max: Math.max(hi, lo + 1) };
+  const hollow = (color) => ({ color: "transparent", borderColor: color, borderWidth: 1.5 });
+  const option = {
+    ...BASE,
+    title: {
+      text: `${name} ${direction === "maximize" ? "↑" : "↓"} (${direction})`,
+      left: 0,
+      top: 0,
+      textStyle: { fontSize: 13, fontWeight: 600 },
+    },
+    legend: { top: 2, right: 8, itemGap: 10, itemWidth: 14, textStyle: { fontSize: 11 } },
+    tooltip: { ...TOOLTIP, formatter: objectiveTooltip(name) },
+    grid: [
+      { left: 64, right: 16, top: 40, bottom: 86, outerBoundsMode: "none" },
+      { left: 64, right: 16, height: 18, bottom: 40, outerBoundsMode: "none" },
+    ],
+    xAxis: [
+      { ...trialAxis, gridIndex: 0, axisLabel: { show: false } },
+      { ...trialAxis, gridIndex: 1, name: "trial number", nameLocation: "middle", nameGap: 26 },
+    ],
+    yAxis: [
+      { type: log ? "log" : "value", gridIndex: 0, scale: true, axisLabel: AXIS_LABEL },
+      {
+        type: "value",
+        gridIndex: 1,
+        min: 0,
+        max: 1,
+        name: "no value",
+        nameLocation: "middle",
+        nameRotate: 0,
+        nameGap: 8,
+        nameTextStyle: { color: "#656d76", align: "right" },
+        axisLabel: { show: false },
+        axisTick: { show: false },
+        splitLine: { show: false },
+      },
+    ],
+    series: [
+      scatter(
+        "feasible",
+        points((t) => t.state === "completed" && t.feasible !== false),
+        COLORS.completed,
+        "circle",
+        { name: "completed" },
+      ),
+      scatter(
+        "infeasible",
+        points((t) => t.state === "completed" && t.feasible === false),
+        COLORS.failed,
+        CROSS,
+        { itemStyle: hollow(COLORS.failed) },
+      ),
+      scatter("pruned", points((t) => t.state === "pruned"), COLORS.pruned, "triangle"),
+      scatter("failed-band", band("failed"), COLORS.failed, CROSS, {
+        ...inBand,
+        name: "failed (no value)",
+        itemStyle: { ...hollow(COLORS.failed), borderWidth: 2 },
+      }),
+      scatter("pruned-band", band("pruned"), COLORS.pruned, "triangle", {
+        ...inBand,
+        name: "pruned",
+      }),
+    ],
+  };
+  const empty = valued.length ? null : `No finished trial has a value of ${name} yet.`;
+  return { option, empty };
+}
+
 // -- intermediate values ------------------------------------------------------------
 export function curvesOption(study, trials, { showPruned = true } = {}) {
   const bestId = study.best_trial?.id;

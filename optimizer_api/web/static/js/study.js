@@ -75,6 +75,10 @@ function sampled(shown, total, what, how) {
 }
 
 function drawHistory() {
+  if (charts.objectiveNames(page.study).length >= 2) {
+    drawObjectiveHistories();
+    return;
+  }
   const { trials, total } = page.history;
   const logBox = $("history-log");
   logBox.disabled = !charts.canLog(trials);
@@ -86,6 +90,55 @@ function drawHistory() {
     total,
     "finished trials",
     "every change of the best so far, the best trials and an even sample of the rest",
+  );
+}
+
+/** Several objectives: the hypervolume so far, then one chart per objective (a log scale
+ * where that objective's values are all above 0). */
+function drawObjectiveHistories() {
+  const { trials, total } = page.history;
+  const names = charts.objectiveNames(page.study);
+  $("history-single").hidden = true;
+  $("history-multi").hidden = false;
+  draw($("chart-hypervolume"), charts.hypervolumeOption(page.study, trials, page.pareto));
+  const box = $("objective-histories");
+  if (box.children.length !== names.length) {
+    fill(
+      box,
+      names.map((name) => {
+        const { direction } = page.study.objectives.find((o) => o.name === name);
+        return el(
+          "div",
+          { class: "chart-box" },
+          el("div", {
+            class: "chart objective-history",
+            "data-objective": name,
+            role: "img",
+            "aria-label": `${name} (${direction}) of each finished trial, by trial number`,
+          }),
+          el("p", { class: "chart-empty", hidden: true }),
+        );
+      }),
+    );
+  }
+  const logBox = $("history-log");
+  const loggable = names.filter((name) => charts.canLogObjective(trials, name));
+  logBox.disabled = !loggable.length;
+  logBox.parentElement.title = logBox.disabled
+    ? "a log scale needs an objective whose values are all above 0"
+    : loggable.length < names.length
+      ? `log scale for ${loggable.join(", ")} (the others have values at or below 0)`
+      : "";
+  for (const node of box.querySelectorAll(".objective-history")) {
+    const name = node.dataset.objective;
+    const log = logBox.checked && loggable.includes(name);
+    draw(node, charts.objectiveHistoryOption(page.study, trials, name, { log }));
+  }
+  $("history-shown").textContent = sampled(
+    trials.length,
+    total,
+    "finished trials",
+    "chosen by the first objective; the hypervolume curve also counts every trial on the front",
   );
 }
 

@@ -163,8 +163,10 @@ def test_study_page_header_and_every_chart_hold_the_studys_trials(page, server, 
     page.locator("#importance-panel").scroll_into_view_if_needed()
     screenshot(page, artifacts / "study-lower.png")  # importance, running, the table
     page.click("#definition-panel summary")  # folded: the README's picture (docs/dashboard.png)
+    bottom = page.evaluate("""() => window.scrollY + document.getElementById('chart-parallel')
+        .closest('.panel').getBoundingClientRect().bottom""")  # down to the parallel panel
     screenshot(page, artifacts / "study-overview.png", full_page=True,
-                    clip={"x": 0, "y": 0, "width": 1280, "height": 1604})
+               clip={"x": 0, "y": 0, "width": 1280, "height": round(bottom) + 16})
 
 
 def test_history_log_scale_and_hiding_pruned_curves(page, server, demo):

@@ -180,8 +180,28 @@ def test_history_of_two_objectives_is_a_chart_each_and_the_hypervolume_so_far(pa
     line = next(s for s in option["series"] if s["id"] == "hypervolume")["data"]
     assert line[-1][0] == max(t["number"] for t in trials if t["state"] != "running")
     assert not (close := overlapping_texts(page, "#chart-hypervolume")), close
+    # parallel coordinates end with an axis per objective; the slices and importance say
+    # which objective they rank by
+    parallel = page.evaluate(OPTION, "#chart-parallel")
+    assert [a["name"] for a in parallel["parallelAxis"]] == [
+        "width", "depth", "error ↓", "latency ↓"]
+    by_number = {t["number"]: t for t in done}
+    for row in parallel["series"][0]["data"]:
+        values = by_number[row["trial"]]["values"]
+        assert row["value"][2:] == [values["error"], values["latency"]]
+    assert parallel["visualMap"][0]["dimension"] == 2
+    assert not (close := overlapping_texts(page, "#chart-parallel")), close
+    assert page.inner_text("#slices-what") == "error (the first objective, minimize)"
+    assert "by error (minimize), the first objective" in page.inner_text("#importance-how")
+    page.evaluate("""() => echarts.getInstanceByDom(document.getElementById('chart-parallel'))
+        .dispatchAction({type: 'axisAreaSelect', parallelAxisId: 'axis-1',
+                         intervals: [[1, 4]]})""")
+    selected = page.inner_text("#parallel-selected")
+    assert "trials selected" in selected and "best of them" not in selected
     page.check("#history-log")  # both objectives are above 0: both on a log scale
     wait_for(page, """() => [...document.querySelectorAll('#objective-histories .chart')]
         .every((n) => echarts.getInstanceByDom(n).getOption().yAxis[0].type === 'log')""")
     page.uncheck("#history-log")
     screenshot(page.locator("#history-multi").locator("xpath=.."), artifacts / "history-two.png")
+    screenshot(page.locator("#chart-parallel").locator("xpath=../.."),
+               artifacts / "parallel-two.png")

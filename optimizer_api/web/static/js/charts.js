@@ -509,6 +509,32 @@ function parallelLabels(spec, lo, hi, length, spacing) {
   };
 }
 
+/** [lo, hi] widened to multiples of the step axisTicks will label them with, so that
+ * the ticks are even from end to end. */
+function roundedRange(lo, hi, length) {
+  let span = hi > lo ? hi - lo : Math.max(Math.abs(lo) * 0.2, 1e-9);
+  let out = [lo, hi];
+  for (let i = 0; i < 4; i++) {
+    const step = niceStep((span * LABEL_GAP) / length);
+    const a = Number((Math.floor(lo / step) * step).toPrecision(12));
+    out = [a, Math.max(Number((Math.ceil(hi / step) * step).toPrecision(12)), a + step)];
+    if (niceStep(((out[1] - out[0]) * LABEL_GAP) / length) === step) break;
+    span = out[1] - out[0]; // wider now: its ticks may take a longer step
+  }
+  return out;
+}
+
+/** What parallel coordinates draw after the parameters: [{label, of(trial)}], the value,
+ * or each objective of a study of several (the first is study.direction's and value's). */
+function outcomeColumns(study) {
+  const several = objectiveNames(study);
+  if (!several.length) return [{ label: "value", of: (t) => t.value }];
+  return study.objectives.map((o) => ({
+    label: `${o.name} ${o.direction === "maximize" ? "↑" : "↓"}`,
+    of: (t) => objectiveValue(t, o.name),
+  }));
+}
+
 export function parallelOption(study, trials, { width = 1200, height = 400 } = {}) {
   const names = Object.keys(study.space);
   // The best drawn last, on top of the others.
@@ -517,12 +543,13 @@ export function parallelOption(study, trials, { width = 1200, height = 400 } = {
   );
   // A hundred lines stay distinct at 0.7; thousands would be one block of colour.
   const opacity = Math.min(0.7, Math.max(0.15, 70 / Math.max(rows.length, 1)));
-  const values = rows.map((t) => t.value);
+  const values = rows.map(outcomeColumns(study)[0].of).filter((v) => v != null);
   const [lo, hi] = values.length ? [Math.min(...values), Math.max(...values)] : [0, 1];
   // Dark for the best values, pale for the worst, whichever the direction.
   const ramp = ["#08306b", "#2f6fdf", "#8fb3ea", "#c3ccd9"];
   const length = height - PARALLEL.top - PARALLEL.bottom;
-  const spacing = (width - PARALLEL.left - PARALLEL.right) / Math.max(names.length, 1);
+  const nAxes = names.length + outcomeColumns(study).length;
+  const spacing = (width - PARALLEL.left - PARALLEL.right) / Math.max(nAxes - 1, 1);
   // A name wider than the room between two axes is cut (the slices below show it whole).
   const nameWidth = Math.max(40, Math.min(spacing - 8, 160));
   const axes = names.map((name, dim) => {
@@ -536,20 +563,23 @@ export function parallelOption(study, trials, { width = 1200, height = 400 } = {
       nameTruncate: { maxWidth: dim === 0 ? Math.min(nameWidth, 2 * PARALLEL.left - 8) : nameWidth },
     };
   });
-  // The value axis: the values' range rounded outwards to the step of its ticks.
-  const span = hi > lo ? hi - lo : Math.max(Math.abs(lo) * 0.2, 1e-9);
-  const step = niceStep((span * LABEL_GAP) / length);
-  const vlo = Number((Math.floor(lo / step) * step).toPrecision(12));
-  const vhi = Math.max(Number((Math.ceil(hi / step) * step).toPrecision(12)), vlo + step);
-  axes.push({
-    id: `axis-${names.length}`,
-    dim: names.length,
-    name: "value",
-    type: "value",
-    min: vlo,
-    max: vhi,
-    ...parallelLabels({ type: "float" }, vlo, vhi, length, 100),
-    nameTextStyle: { fontWeight: "bold" },
+  // The outcome axes after the parameters: the value, or each objective (named with its
+  // direction) for a study of several; lines are coloured by the first.
+  const outcomes = outcomeColumns(study);
+  outcomes.forEach((outcome, i) => {
+    const column = rows.map((t) => outcome.of(t)).filter((v) => v != null);
+    const [a, b] = column.length ? [Math.min(...column), Math.max(...column)] : [0, 1];
+    const [vlo, vhi] = roundedRange(a, b, length);
+    axes.push({
+      id: `axis-${names.length + i}`,
+      dim: names.length + i,
+      name: outcome.label,
+      type: "value",
+      min: vlo,
+      max: vhi,
+      ...parallelLabels({ type: "float" }, vlo, vhi, length, i < outcomes.length - 1 ? spacing : 99),
+      nameTextStyle: { fontWeight: "bold" },
+    });
   });
   const option = {
     ...BASE,
@@ -573,7 +603,7 @@ export function parallelOption(study, trials, { width = 1200, height = 400 } = {
       top: "middle",
       itemHeight: 160,
       calculable: false,
-      text: ["value", ""],
+      text: [outcomeColumns(study)[0].label, ""],
       formatter: (v) => num(v),
       textStyle: { fontSize: 11 },
     },
@@ -585,7 +615,10 @@ export function parallelOption(study, trials, { width = 1200, height = 400 } = {
         activeOpacity: 0.9,
         lineStyle: { width: 1.4, opacity },
         data: rows.map((t) => ({
-          value: [...names.map((n) => paramValue(study.space[n], t.params[n])), t.value],
+          value: [
+            ...names.map((n) => paramValue(study.space[n], t.params[n])),
+            ...outcomeColumns(study).map((o) => o.of(t)),
+          ],
           trial: t.number,
         })),
       },

@@ -244,6 +244,10 @@ function drawCompleted() {
     chartOf(node).setOption(slice.option, { notMerge: true });
     empty = slice.empty;
   }
+  const first = page.study.objectives?.[0];
+  if (charts.objectiveNames(page.study).length) {
+    $("slices-what").textContent = `${first.name} (the first objective, ${first.direction})`;
+  }
   $("slices-empty").hidden = !empty;
   $("slices-empty").textContent = empty || "";
   const drawn = trials.filter((t) => t.state === "completed").length;
@@ -311,7 +315,9 @@ const parallelSelection = {
       $("parallel-selected").textContent = `${count(rows.length)}${of} completed trials.`;
       return;
     }
-    const best = inside.reduce(
+    // Several objectives: no one best among them.
+    const single = !charts.objectiveNames(page.study).length;
+    const best = !single ? null : inside.reduce(
       (b, r) => (b && !charts.better(page.study.direction, r.value.at(-1), b.value.at(-1)) ? b : r),
       null,
     );
@@ -453,6 +459,13 @@ function importanceDue(study) {
   return completed === null || Date.now() - at >= IMPORTANCE_EVERY_MS;
 }
 
+/** "minimize", or "error (minimize), the first objective" for a study of several. */
+function firstObjective(study) {
+  if (!charts.objectiveNames(study).length) return study.direction;
+  const { name, direction } = study.objectives[0];
+  return `${name} (${direction}), the first objective`;
+}
+
 async function loadImportance(study) {
   const answer = await api.importance(studyId);
   page.importance = { completed: study.trial_counts.completed, at: Date.now() };
@@ -465,7 +478,7 @@ async function loadImportance(study) {
   $("importance-how").textContent =
     answer.n_trials >= 2
       ? `${answer.method}: how much each parameter's values among the best ${quantile} ` +
-        `(${count(answer.n_top)} trials, by ${study.direction}) differ from all ` +
+        `(${count(answer.n_top)} trials, by ${firstObjective(study)}) differ from all ` +
         `${count(answer.n_trials)} completed trials; refreshed at most every 30 s.`
       : "";
   markOnce("importance-drawn");

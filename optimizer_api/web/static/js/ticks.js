@@ -65,7 +65,8 @@ export function axisTicks(lo, hi, pixels, { log = false, int = false, gap = LABE
   } else {
     // The smallest round step whose ticks stand `gap` apart.
     let step = niceStep(((hi - lo) * gap) / pixels);
-    if (int) step = Math.max(1, Math.ceil(step));
+    // Integer steps only: 2.5 becomes 5, as round as 2.5 and as far apart.
+    if (int) step = step < 1 ? 1 : Number.isInteger(step) ? step : niceStep(step * 1.5);
     candidates.push(...multiples(lo, hi, step));
   }
   return spread(candidates, position, gap);

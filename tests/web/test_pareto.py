@@ -205,3 +205,32 @@ def test_history_of_two_objectives_is_a_chart_each_and_the_hypervolume_so_far(pa
     screenshot(page.locator("#history-multi").locator("xpath=.."), artifacts / "history-two.png")
     screenshot(page.locator("#chart-parallel").locator("xpath=../.."),
                artifacts / "parallel-two.png")
+
+
+def test_hypervolume_curve_of_a_crowded_front_is_thinned_and_still_exact(page):
+    """1,500 trials all on the front (a quarter circle; 3 objectives: a sphere's octant):
+    the curve is computed after every s-th gain only, says so, and each value it has is
+    the service's hypervolume of the trials up to there."""
+    page.goto("/")
+    for k in (2, 3):
+        rng = np.random.default_rng(k)
+        Y = np.abs(rng.normal(size=(1500, k)))
+        Y /= np.linalg.norm(Y, axis=1, keepdims=True)  # no row dominates another
+        ref = [1.1] * k
+        names = [f"o{i}" for i in range(k)]
+        trials = [{"id": i, "number": i, "state": "completed", "feasible": True,
+                   "values": dict(zip(names, map(float, row), strict=True))}
+                  for i, row in enumerate(Y)]
+        study = {"objectives": [{"name": n, "direction": "minimize"} for n in names]}
+        final = hypervolume(Y, np.array(ref))
+        got = page.evaluate("""async ([study, trials, ref, final]) => {
+            const charts = await import('/assets/js/charts.js');
+            const {option, steps} = charts.hypervolumeOption(
+                study, trials, {trials: [], reference_point: ref, hypervolume: final});
+            return {steps, subtext: option.title.subtext};
+        }""", [study, trials, ref, final])
+        steps = got["steps"]
+        assert 1 < len(steps) < 1500 and steps[-1] == [1499, pytest.approx(final, rel=1e-9)]
+        assert f"computed after {len(steps):,} of the 1,500 trials that grew it" in got["subtext"]
+        for number, value in steps[:: max(1, len(steps) // 5)]:
+            assert value == pytest.approx(hypervolume(Y[:number + 1], np.array(ref)), rel=1e-9)

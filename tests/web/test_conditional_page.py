@@ -137,3 +137,8 @@ def test_parallel_axes_label_their_ends_without_overlap(page, server, artifacts)
         assert overlapping_texts(page, selector) == [], selector
     screenshot(page.locator("#chart-parallel"), artifacts / "parallel-hard-axes.png")
     screenshot(page.locator("#slices"), artifacts / "slices-hard-axes.png")
+    page.set_viewport_size({"width": 760, "height": 900})  # a narrow window, reloaded
+    page.reload()
+    wait_for(page, f"{REFRESHES} >= 1")
+    assert not (close := overlapping_texts(page, "#chart-parallel")), close
+    screenshot(page.locator("#chart-parallel"), artifacts / "parallel-hard-axes-narrow.png")

@@ -7,7 +7,7 @@ HOST ?=
 PORT ?=
 export OPTIMIZER_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: serve test lint bench bench-throughput bench-mo bench-gp-large bench-load demo vendor clean lock
+.PHONY: serve test lint bench bench-throughput bench-mo bench-gp-large bench-load demo vendor clean lock screenshot
 
 # Each stamp records which extras are installed; it is redone when pyproject.toml changes.
 $(VENV)/.stamp-base: pyproject.toml
@@ -70,6 +70,13 @@ bench-load: $(VENV)/.stamp-bench
 # a service started on a temporary SQLite file, stopped at the end.
 demo: $(VENV)/.stamp-test
 	$(BIN)/python scripts/demo.py
+
+# The README's picture of the dashboard (docs/dashboard.png): the browser test's
+# study-overview.png of its demo study (needs /usr/bin/chromium).
+screenshot: $(VENV)/.stamp-test
+	$(BIN)/python -m pytest -q -x tests/web/test_dashboard.py \
+		-k test_study_page_header_and_every_chart_hold_the_studys_trials
+	cp build/test-artifacts/study-overview.png docs/dashboard.png
 
 # Refresh the dashboard's vendored JavaScript (ECharts, Redoc) with `npm pack`: pinned
 # versions in scripts/vendor.py; the files and optimizer_api/web/static/vendor/VENDOR.md

@@ -109,6 +109,43 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
+# The top bar is sticky: a full-page capture of a scrolled page would draw it where the
+# view was, in the middle of the picture. Captured in its place at the top instead.
+STATIC_BAR = ".topbar { position: static !important; }"
+
+
+def screenshot(target, path: Path, **options) -> None:
+    """Save what a person sees of a page or a locator (page.screenshot's `options`): a
+    capture of the viewport keeps the bar at its top, as the person sees it; a full page
+    or an element has it at the top of the page, not over what it captures."""
+    whole = options.get("full_page") or not hasattr(target, "goto")
+    target.screenshot(path=path, style=STATIC_BAR if whole else None, **options)
+
+
+def bar_rows(browser, png: bytes) -> list[int]:
+    """The rows of a PNG the top bar's colour fills (#24292f at two points right of the
+    nav), decoded by Chromium in a blank page of its own."""
+    import base64
+
+    blank = browser.new_page()
+    try:
+        return blank.evaluate("""async (data) => {
+            const img = new Image();
+            img.src = `data:image/png;base64,${data}`;
+            await img.decode();
+            const canvas = new OffscreenCanvas(img.width, img.height);
+            const ctx = canvas.getContext("2d");
+            ctx.drawImage(img, 0, 0);
+            const columns = [img.width - 40, img.width - 300].map(
+                (x) => ctx.getImageData(x, 0, 1, img.height).data);
+            const dark = (px, y) =>
+                px[4 * y] === 0x24 && px[4 * y + 1] === 0x29 && px[4 * y + 2] === 0x2f;
+            return [...Array(img.height).keys()].filter((y) => columns.every((c) => dark(c, y)));
+        }""", base64.b64encode(png).decode())
+    finally:
+        blank.close()
+
+
 def wait_for(page, expression: str, timeout: float = 30_000) -> None:
     """Wait until `expression` (or arrow function) is truthy in the page.
 

@@ -14,7 +14,7 @@ import requests
 from optimizer_api.devserver import Gunicorn
 
 from ..conftest import sqlite_url
-from .conftest import wait_for
+from .conftest import screenshot, wait_for
 
 SPACE = {"x": {"type": "float", "low": 0, "high": 1}}
 
@@ -60,7 +60,7 @@ def test_the_pages_ask_for_a_token_and_show_only_what_it_may_see(browser, guarde
             and errors.append(m.text))
     page.goto("/")
     page.wait_for_selector("#token-dialog[open]")
-    page.screenshot(path=artifacts / "token-dialog.png")
+    screenshot(page, artifacts / "token-dialog.png")
     page.fill("#token-input", "opt_not-a-token")
     page.click("#token-dialog button[type=submit]")
     wait_for(page, "document.getElementById('token-note').textContent.includes('refused')")

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from optimizer_client import Client
 
-from .conftest import wait_for
-from .test_dashboard import OPTION, REFRESHES, column
+from .conftest import bar_rows, screenshot, wait_for
+from .test_dashboard import OPTION, REFRESHES, column, overlapping_texts
 
 pytestmark = pytest.mark.e2e
 
@@ -49,7 +49,7 @@ def conditional(server) -> dict:
         return study.refresh().data
 
 
-def test_conditional_study_page(page, server, conditional, artifacts):
+def test_conditional_study_page(page, browser, server, conditional, artifacts):
     assert page.goto(f"/studies/{conditional['id']}").status == 200
     wait_for(page, f"{REFRESHES} >= 1")
     whens = column(page, "#space", "r.cells[4].innerText")
@@ -65,6 +65,11 @@ def test_conditional_study_page(page, server, conditional, artifacts):
         row_active = {n for n, v in zip(names, row, strict=True) if v is not None}
         assert row_active in [set(t) for t in trials]
     assert sum(r[names.index("dampening")] is not None for r in rows) == 4
+    # every axis labels its two ends (the range), and no label covers another
+    assert overlapping_texts(page, "#chart-parallel") == []
+    beta1 = parallel["parallelAxis"][names.index("beta1")]["axisLabel"]["customValues"]
+    assert beta1[0] == 0.8 and beta1[-1] == 0.999 and len(beta1) >= 4
+    screenshot(page.locator("#chart-parallel"), artifacts / "parallel-conditional.png")
 
     slices = page.eval_on_selector_all("#slices .slice", """nodes => nodes.map(n => {
         const o = echarts.getInstanceByDom(n).getOption();
@@ -88,4 +93,52 @@ def test_conditional_study_page(page, server, conditional, artifacts):
         .dispatchAction({type: 'axisAreaSelect', parallelAxisId: 'axis-1',
                          intervals: [[0, 0.99]]})""")
     assert page.inner_text("#parallel-selected").startswith("8 of 12 trials selected")
-    page.screenshot(path=artifacts / "study-conditional.png", full_page=True)
+    shot = artifacts / "study-conditional.png"
+    assert page.evaluate("window.scrollY") > 1000  # scrolled to the table
+    screenshot(page, shot, full_page=True)
+    bar = bar_rows(browser, shot.read_bytes())  # the top bar at the top, not mid-page
+    assert 30 <= len(bar) and max(bar) < 60, f"top bar drawn at rows {bar[:3]}...{bar[-3:]}"
+
+
+HARD_AXES = {
+    "a_long_parameter_name_for_the_learning_rate": {"type": "float", "low": 2e-6, "high": 8e-6,
+                                                    "log": True},
+    "beta2": {"type": "float", "low": 0.99, "high": 0.9999, "log": True},
+    "units": {"type": "int", "low": 1, "high": 3},
+    "batch": {"type": "int", "low": 1, "high": 1024, "log": True},
+    "activation": {"type": "categorical",
+                   "choices": [f"act_{i}" for i in range(28)] + ["leaky_relu_with_a_long_slope"]},
+    "tiny": {"type": "float", "low": 0.001, "high": 0.0011},
+    "shift": {"type": "float", "low": -5.0, "high": -4.99},
+}
+
+
+def test_parallel_axes_label_their_ends_without_overlap(page, server, artifacts):
+    """Log axes within a decade or less, narrow ranges, many and long choices, a long
+    name: every axis names its range, and no text covers another."""
+    with Client(server, timeout=60) as client:
+        study = client.create_study("hard-axes", HARD_AXES, seed=11, algorithm="random")
+        for i in range(14):
+            trial = study.suggest()
+            trial.complete(round(1 + (i * 5 % 14) / 7, 3))
+    assert page.goto(f"/studies/{study.id}").status == 200
+    wait_for(page, f"{REFRESHES} >= 1")
+    assert overlapping_texts(page, "#chart-parallel") == []
+    axes = page.evaluate(OPTION, "#chart-parallel")["parallelAxis"]
+    for axis, (name, spec) in zip(axes, HARD_AXES.items(), strict=False):
+        if spec["type"] == "categorical":
+            assert axis["axisLabel"]["interval"] >= 1  # 29 choices cannot all be labelled
+        else:
+            ticks = axis["axisLabel"]["customValues"]
+            assert (ticks[0], ticks[-1]) == (spec["low"], spec["high"]), name
+            assert len(ticks) >= 3, name
+    for node in page.locator("#slices .slice").element_handles():
+        selector = f"#slices .slice[data-param='{node.get_attribute('data-param')}']"
+        assert overlapping_texts(page, selector) == [], selector
+    screenshot(page.locator("#chart-parallel"), artifacts / "parallel-hard-axes.png")
+    screenshot(page.locator("#slices"), artifacts / "slices-hard-axes.png")
+    page.set_viewport_size({"width": 760, "height": 900})  # a narrow window, reloaded
+    page.reload()
+    wait_for(page, f"{REFRESHES} >= 1")
+    assert not (close := overlapping_texts(page, "#chart-parallel")), close
+    screenshot(page.locator("#chart-parallel"), artifacts / "parallel-hard-axes-narrow.png")

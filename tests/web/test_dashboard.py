@@ -13,7 +13,7 @@ import pytest
 import requests
 from optimizer_client import Client
 
-from .conftest import wait_for
+from .conftest import screenshot, wait_for
 from .seed import seed_empty
 
 pytestmark = pytest.mark.e2e
@@ -28,6 +28,35 @@ OPTION = "(sel) => echarts.getInstanceByDom(document.querySelector(sel)).getOpti
 CURVE_POINTS = """((id) => echarts.getInstanceByDom(document.getElementById('chart-curves'))
     .getOption().series.find((s) => s.id === id)?.data.length)"""
 REFRESHES = "Number(document.getElementById('study').dataset.refreshes || 0)"
+# Every line of text ECharts drew in the chart matching the selector (labels hidden for
+# overlap left out): its string and its box in the chart's pixels, from zrender's list of
+# what it paints.
+TEXTS = """(sel) => echarts.getInstanceByDom(document.querySelector(sel)).getZr().storage
+    .getDisplayList(true)
+    .filter((el) => el.type === 'tspan' && el.style.text && el.style.opacity !== 0)
+    .map((el) => {
+        const r = el.getBoundingRect().clone();
+        r.applyTransform(el.getComputedTransform());
+        // zrender's own height is a guess from one glyph's width; the font's size is not.
+        const h = Math.max(r.height, Number(/(\\d+)px/.exec(el.style.font)?.[1] || 12));
+        return {text: String(el.style.text), x: r.x, y: r.y + r.height / 2 - h / 2,
+                w: r.width, h};
+    })"""
+
+
+def overlapping_texts(page, selector: str, gap: float = 6.0) -> list[tuple[str, str]]:
+    """The pairs of texts drawn in a chart that come closer than `gap` px both ways (a
+    tick label on or against another, a name on a label: the 12 px labels 0.8 and 0.81
+    drawn 16 px apart are 4 px apart); a text cut by the chart's edge is paired with
+    "the edge"."""
+    boxes = page.evaluate(TEXTS, selector)
+    assert boxes, f"no text drawn in {selector}"
+    width, height = page.eval_on_selector(selector, "n => [n.clientWidth, n.clientHeight]")
+    cut = [(b["text"], "the edge") for b in boxes if b["x"] < -1 or b["y"] < -1
+           or b["x"] + b["w"] > width + 1 or b["y"] + b["h"] > height + 1]
+    return cut + [(a["text"], b["text"]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+                  if min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"]) > -gap
+                  and min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"]) > -gap]
 
 
 def column(page, table: str, read: str = "Number(r.dataset.studyId)") -> list:
@@ -76,7 +105,7 @@ def test_list_shows_every_study_newest_first_and_filters(page, server, demo, art
     assert re.fullmatch(r"\d+ (s|min( \d+ s)?) ago", activity.inner_text())
     assert activity.get_attribute("title").startswith(demo["last_activity_at"][:4])
     assert page.inner_text("#studies thead").split("\t")[-1].strip() == "Last activity"
-    page.screenshot(path=artifacts / "list.png", full_page=True)
+    screenshot(page, artifacts / "list.png", full_page=True)
 
     page.fill("#filter-name", "FILTER-PROBE")  # case-insensitive part of a name
     assert column(page, "#studies") == [empty["id"]]
@@ -123,18 +152,21 @@ def test_study_page_header_and_every_chart_hold_the_studys_trials(page, server, 
         ("learning_rate", "log"), ("layers", "value"), ("optimizer", "category"),
         ("dropout", "value"), ("value", "value")]
     assert axes[2]["data"] == ["adam", "sgd", "rmsprop"]
+    assert overlapping_texts(page, "#chart-parallel") == []
 
     slices = page.eval_on_selector_all("#slices .slice", """nodes => nodes.map(n =>
         [n.dataset.param, echarts.getInstanceByDom(n).getOption().series[0].data.length])""")
     assert slices == [[name, len(completed)] for name in demo["space"]]
     for selector in ("#chart-history", "#chart-curves", "#chart-parallel", "#chart-importance"):
         assert page.locator(selector).locator("xpath=..").locator(".chart-empty").is_hidden()
-    page.screenshot(path=artifacts / "study.png", full_page=True)
+    screenshot(page, artifacts / "study.png", full_page=True)
     page.locator("#importance-panel").scroll_into_view_if_needed()
-    page.screenshot(path=artifacts / "study-lower.png")  # importance, running, the table
+    screenshot(page, artifacts / "study-lower.png")  # importance, running, the table
     page.click("#definition-panel summary")  # folded: the README's picture (docs/dashboard.png)
-    page.screenshot(path=artifacts / "study-overview.png", full_page=True,
-                    clip={"x": 0, "y": 0, "width": 1280, "height": 1604})
+    bottom = page.evaluate("""() => window.scrollY + document.getElementById('chart-parallel')
+        .closest('.panel').getBoundingClientRect().bottom""")  # down to the parallel panel
+    screenshot(page, artifacts / "study-overview.png", full_page=True,
+               clip={"x": 0, "y": 0, "width": 1280, "height": round(bottom) + 16})
 
 
 def test_history_log_scale_and_hiding_pruned_curves(page, server, demo):
@@ -291,7 +323,7 @@ def test_a_row_opens_the_trial_with_its_curve_and_the_models_why(page, server, d
     info = page.inner_text("#trial-info")
     assert "predicted_mean" in info and "predicted_std" in info and "acquisition.value" in info
     assert page.evaluate(SERIES, "#chart-trial") == {"curve": len(modelled["intermediate_values"])}
-    page.screenshot(path=artifacts / "trial.png")
+    screenshot(page, artifacts / "trial.png")
     page.keyboard.press("Escape")
     assert page.is_hidden("#trial-detail")
 
@@ -375,7 +407,7 @@ def test_study_without_finished_trials_shows_why_the_charts_are_empty(page, serv
     assert "Needs at least 2 completed trials (0 so far)" in page.inner_text(
         "#importance-panel .chart-empty")
     assert page.evaluate(SERIES, "#chart-importance") == {"importance": 0}  # no bars behind it
-    page.screenshot(path=artifacts / "study-empty.png", full_page=True)
+    screenshot(page, artifacts / "study-empty.png", full_page=True)
 
 
 def test_the_definition_links_the_studies_it_warm_starts_from(page, server):
@@ -410,7 +442,7 @@ def test_a_big_study_opens_with_sampled_charts(page, server, store_url, artifact
     assert page.evaluate(SERIES, "#chart-parallel") == {"trials": completed}
     running = requests.get(f"{server}/v1/studies/{study_id}", timeout=10).json()["trial_counts"]
     assert page.locator("#running tbody tr").count() == min(100, running["running"])
-    page.screenshot(path=artifacts / "study-big.png", full_page=True)
+    screenshot(page, artifacts / "study-big.png", full_page=True)
 
 
 def test_docs_page_renders_the_contract_with_the_vendored_redoc(page):
@@ -437,7 +469,7 @@ def test_description_metadata_queued_trials_and_user_attrs_are_shown(page, serve
                    f"'Trial {trial.number}'")
     attrs = page.inner_text("#trial-user-attrs")
     assert "s3://models/7" in attrs and "gpu.kind" in attrs and "a100" in attrs
-    page.screenshot(path=artifacts / "study-notes.png", full_page=True)
+    screenshot(page, artifacts / "study-notes.png", full_page=True)
     with Client(server, timeout=60) as client:  # a PATCH shows at the next refresh
         client.get_study(study.id).update(description="Renamed sweep.")
     wait_for(page, "document.getElementById('study-description').textContent === "

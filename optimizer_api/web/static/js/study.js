@@ -75,6 +75,10 @@ function sampled(shown, total, what, how) {
 }
 
 function drawHistory() {
+  if (charts.objectiveNames(page.study).length >= 2) {
+    drawObjectiveHistories();
+    return;
+  }
   const { trials, total } = page.history;
   const logBox = $("history-log");
   logBox.disabled = !charts.canLog(trials);
@@ -86,6 +90,55 @@ function drawHistory() {
     total,
     "finished trials",
     "every change of the best so far, the best trials and an even sample of the rest",
+  );
+}
+
+/** Several objectives: the hypervolume so far, then one chart per objective (a log scale
+ * where that objective's values are all above 0). */
+function drawObjectiveHistories() {
+  const { trials, total } = page.history;
+  const names = charts.objectiveNames(page.study);
+  $("history-single").hidden = true;
+  $("history-multi").hidden = false;
+  draw($("chart-hypervolume"), charts.hypervolumeOption(page.study, trials, page.pareto));
+  const box = $("objective-histories");
+  if (box.children.length !== names.length) {
+    fill(
+      box,
+      names.map((name) => {
+        const { direction } = page.study.objectives.find((o) => o.name === name);
+        return el(
+          "div",
+          { class: "chart-box" },
+          el("div", {
+            class: "chart objective-history",
+            "data-objective": name,
+            role: "img",
+            "aria-label": `${name} (${direction}) of each finished trial, by trial number`,
+          }),
+          el("p", { class: "chart-empty", hidden: true }),
+        );
+      }),
+    );
+  }
+  const logBox = $("history-log");
+  const loggable = names.filter((name) => charts.canLogObjective(trials, name));
+  logBox.disabled = !loggable.length;
+  logBox.parentElement.title = logBox.disabled
+    ? "a log scale needs an objective whose values are all above 0"
+    : loggable.length < names.length
+      ? `log scale for ${loggable.join(", ")} (the others have values at or below 0)`
+      : "";
+  for (const node of box.querySelectorAll(".objective-history")) {
+    const name = node.dataset.objective;
+    const log = logBox.checked && loggable.includes(name);
+    draw(node, charts.objectiveHistoryOption(page.study, trials, name, { log }));
+  }
+  $("history-shown").textContent = sampled(
+    trials.length,
+    total,
+    "finished trials",
+    "chosen by the first objective; the hypervolume curve also counts every trial on the front",
   );
 }
 
@@ -168,24 +221,32 @@ function drawCompleted() {
     .join();
   if (key === page.completedKey) return;
   page.completedKey = key;
-  draw($("chart-parallel"), charts.parallelOption(page.study, trials));
+  const box = $("chart-parallel");
+  const size = { width: box.clientWidth, height: box.clientHeight };
+  draw(box, charts.parallelOption(page.study, trials, size));
   markOnce("parallel-drawn");
   parallelSelection.reset();
-  const box = $("slices");
+  const slices = $("slices");
   const names = Object.keys(page.study.space);
-  if (box.children.length !== names.length) {
+  if (slices.children.length !== names.length) {
     fill(
-      box,
+      slices,
       names.map((name) =>
         el("div", { class: "chart-box" }, el("div", { class: "chart slice", "data-param": name })),
       ),
     );
   }
   let empty = null;
-  for (const node of box.querySelectorAll(".slice")) {
-    const slice = charts.sliceOption(page.study, trials, node.dataset.param);
+  for (const node of slices.querySelectorAll(".slice")) {
+    const slice = charts.sliceOption(page.study, trials, node.dataset.param, {
+      width: node.clientWidth,
+    });
     chartOf(node).setOption(slice.option, { notMerge: true });
     empty = slice.empty;
+  }
+  const first = page.study.objectives?.[0];
+  if (charts.objectiveNames(page.study).length) {
+    $("slices-what").textContent = `${first.name} (the first objective, ${first.direction})`;
   }
   $("slices-empty").hidden = !empty;
   $("slices-empty").textContent = empty || "";
@@ -254,7 +315,9 @@ const parallelSelection = {
       $("parallel-selected").textContent = `${count(rows.length)}${of} completed trials.`;
       return;
     }
-    const best = inside.reduce(
+    // Several objectives: no one best among them.
+    const single = !charts.objectiveNames(page.study).length;
+    const best = !single ? null : inside.reduce(
       (b, r) => (b && !charts.better(page.study.direction, r.value.at(-1), b.value.at(-1)) ? b : r),
       null,
     );
@@ -396,6 +459,13 @@ function importanceDue(study) {
   return completed === null || Date.now() - at >= IMPORTANCE_EVERY_MS;
 }
 
+/** "minimize", or "error (minimize), the first objective" for a study of several. */
+function firstObjective(study) {
+  if (!charts.objectiveNames(study).length) return study.direction;
+  const { name, direction } = study.objectives[0];
+  return `${name} (${direction}), the first objective`;
+}
+
 async function loadImportance(study) {
   const answer = await api.importance(studyId);
   page.importance = { completed: study.trial_counts.completed, at: Date.now() };
@@ -408,7 +478,7 @@ async function loadImportance(study) {
   $("importance-how").textContent =
     answer.n_trials >= 2
       ? `${answer.method}: how much each parameter's values among the best ${quantile} ` +
-        `(${count(answer.n_top)} trials, by ${study.direction}) differ from all ` +
+        `(${count(answer.n_top)} trials, by ${firstObjective(study)}) differ from all ` +
         `${count(answer.n_trials)} completed trials; refreshed at most every 30 s.`
       : "";
   markOnce("importance-drawn");

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import singledispatch
 from typing import Any
 
-from ..service import Beat, Created, Enqueued, Observed, Suggested
+from ..service import TrialAnswer, Created, Enqueued, Observed, Suggested
 from .schemas import study_json, trial_json
 
 
@@ -43,7 +43,7 @@ def _(result: Observed) -> tuple[int, Any]:
 
 
 @answer.register
-def _(result: Beat) -> tuple[int, Any]:
+def _(result: TrialAnswer) -> tuple[int, Any]:
     return 200, {"trial": trial_json(result.trial, result.study)}
 
 

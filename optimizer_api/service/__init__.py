@@ -49,15 +49,16 @@ RUNNING = TrialState.RUNNING
 Answer = Callable[[Any], tuple[int, Any]]
 
 __all__ = [
-    "Beat", "Changes", "Created", "Enqueued", "External", "Failed", "Final", "Intermediate", "Key",
+    "TrialAnswer", "Changes", "Created", "Enqueued", "External", "Failed", "Final", "Intermediate", "Key",
     "Observation", "Observed", "Owner", "Pruned", "Quotas", "Replay", "Service", "Suggested",
     "Tokens",
 ]
 
 
 @dataclass(frozen=True)
-class Beat:
-    """A heartbeat's answer: the trial, and its study (what its curves are about)."""
+class TrialAnswer:
+    """A heartbeat's or a cancellation's answer: the trial, and its study (what its
+    curves are about)."""
 
     trial: Trial
     study: Study
@@ -288,13 +289,14 @@ class Service(Queries):
         return self._write(key, _enqueue)
 
     def cancel(self, owner: Owner, study_id: int, trial_id: int, key: Key | None = None
-               ) -> Trial | Replay:
+               ) -> TrialAnswer | Replay:
         """Withdraw a queued trial; Conflict if it is not queued."""
 
         def _cancel(conn):
             now = self.clock()
-            self._study(conn, owner, study_id, lock=True)
-            return queue.cancel(conn, self._trial(conn, study_id, trial_id, now), now)
+            study = self._study(conn, owner, study_id, lock=True)
+            trial = queue.cancel(conn, self._trial(conn, study_id, trial_id, now), now)
+            return TrialAnswer(trial, study)
 
         return self._write(key, _cancel)
 
@@ -343,7 +345,7 @@ class Service(Queries):
 
     def heartbeat(
         self, owner: Owner, study_id: int, trial_id: int, key: Key | None = None
-    ) -> Beat | Replay:
+    ) -> TrialAnswer | Replay:
         """Renew a running trial's lease; Conflict once it has ended or expired."""
 
         def _beat(conn):
@@ -353,7 +355,7 @@ class Service(Queries):
             if trial.state is not RUNNING:
                 raise Conflict(f"trial {trial_id} is {trial.state.value}: no lease to renew")
             sql.update_trial(conn, trial_id, lease_expires_at=now + study.lease_seconds)
-            return Beat(sql.get_trial(conn, study_id, trial_id, now), study)
+            return TrialAnswer(sql.get_trial(conn, study_id, trial_id, now), study)
 
         return self._write(key, _beat)
 

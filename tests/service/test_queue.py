@@ -83,7 +83,7 @@ def test_a_queued_trial_counts_toward_max_trials_when_handed_out(svc):
 def test_cancel_withdraws_a_queued_trial_only(svc):
     sid = make(svc)
     a, b = svc.enqueue(ME, sid, [{"x": 0.1, "k": 1}, {"x": 0.2, "k": 2}]).trials
-    assert svc.cancel(ME, sid, a.id).state.value == "cancelled"
+    assert svc.cancel(ME, sid, a.id).trial.state.value == "cancelled"
     with pytest.raises(Conflict):
         svc.cancel(ME, sid, a.id)
     got = svc.suggest(ME, sid).trials[0]

@@ -86,7 +86,7 @@ def test_a_better_category_found_after_a_worse_one_looked_good():
     # kind=a's optimum): the power transform fitted to the values piling up there (lambda
     # down to -1.9) squashed every bad value under a bound, so kind=b's bowl, seen only
     # through bad values, was predicted flat and worse than the incumbent (log EI -11 at
-    # its optimum, -2 without the transform). Every 4th step now uses the untransformed
+    # its optimum, -2 without the transform). Every 3rd step now uses the untransformed
     # values.
     for seed in (1, 3):
         best = min(run(SHIFT, shifted, seed, 48), key=lambda t: t.value)

@@ -52,9 +52,9 @@ POWER_WARP = True  # Yeo-Johnson on the values (see warp.py)
 # optimum is better (mixed_shift: 10 of 20 seeds settled in a worse category, log EI -11
 # at the better category's optimum under the transform, -2 without). Every 4th trial:
 # 1 of 20 still stuck (seed 19 found the right category at trial 59 of 64); every 3rd:
-# 0 of 8 and seed 19 at 4e-5. Not in numeric spaces, where the failure was not seen and
-# the plain steps cost final precision (Branin median 6e-6 -> 3.5e-5, Rosenbrock-4
-# 10 -> 20-37 at 64 trials; benchmarks/results/gp_tails.md).
+# 0 of 20 (worst 1.5e-3, GPSampler's 1.9e-4). Not in numeric spaces, where the failure
+# was not seen and the plain steps cost final precision (Branin median 6e-6 -> 3.5e-5,
+# Rosenbrock-4 10 -> 20-37 at 64 trials; benchmarks/results/gp_tails.md).
 PLAIN_EVERY = 3
 _WARM_KEYS = {False: "theta_warped", True: "theta_plain"}  # stored fits, by plain_step
 

@@ -56,5 +56,5 @@ def warm_theta(state, enc: Encoding, fixed: bool) -> np.ndarray | None:
     expected = len(model.prior_mode(enc.d, fixed))
     if theta.shape != (expected,) or not np.all(np.isfinite(theta)):
         return None
-    lo, hi = np.array(model.bounds(enc.d, fixed)).T
+    lo, hi = np.array(model.bounds(enc.cat, fixed)).T
     return np.clip(theta, lo, hi)

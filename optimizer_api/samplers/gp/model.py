@@ -11,7 +11,8 @@ Notation (shapes in trailing comments):
 
 Priors (MAP, not maximum likelihood, so that a few points cannot fit absurd kernels):
     l   ~ LogNormal(sqrt(2) + log(d) / 2, sqrt(3)), the dimension-scaled prior of
-          Hvarfner et al. (2024), which keeps vanilla BO sane as d grows;
+          Hvarfner et al. (2024), which keeps vanilla BO sane as d grows, bounded
+          to [0.3, 0.58 max(d, 3)] on numeric columns (LS_FLOOR, LS_CAP);
     sf2 ~ LogNormal(0, 1), since y is standardized;
     sn2 ~ Gamma(2.1, 30) (mode 0.037, mean 0.07): it lets the noise of a deterministic
           objective shrink to what the data shows; the LogNormal(-4, 1) of the same paper
@@ -37,6 +38,24 @@ log = logging.getLogger(__name__)
 JITTER = 1e-8
 FIXED_NOISE = 1e-6  # the noise of a `deterministic` study, kept for conditioning
 _LOG_LS_BOUNDS = (np.log(1e-3), np.log(1e3))
+# Numeric lengthscales at most LS_CAP * max(d, 3) in the unit cube. Without a cap a column whose
+# good points all lie on one bound (Hartmann-3: every model point at x0 = 0 from trial
+# 12 on) has no data inside to bend the fit: its lengthscale grew to 7-10, the model saw
+# a slope, and 3 of 20 seeds ended in the edge's local optimum (regret 0.0079; GPSampler's
+# worst 4.4e-5). Capped at 1.74 in 3-D: 0 of 8 stuck (at 3.5: 1 of 8, 0.0029). Linear in
+# d, not sqrt(d): inert columns need long lengthscales, and sqrt(40) cost Hartmann-6 in
+# 40-D (200 trials, 2 seeds: 6.3e-4 and 1.3e-3 against 3.1e-4 and 1.2e-4 uncapped; 23:
+# 1.0e-4 and 6.3e-5). Not below 1.74 in 1-2 dimensions: a 1-D constraint observed on
+# [0, 0.4] could not be extrapolated to 0.7 with 0.58 (test_gp_multi).
+LS_CAP = 0.58
+# ... and at least LS_FLOOR: on Levy-6 (ripples 0.2 apart in the unit cube) lengthscales
+# fitted to 0.01-0.09 made the model so wiggly that EI sent the last trials to corners
+# (seed 19: the last 38 trials no better than trial 26, values 200-330 at +-10), and
+# Levy-6 lost to GPSampler on 11-12 of 20 seeds. 20 seeds, 64 trials, W/L against
+# GPSampler with a floor of 0.1 / 0.2 / 0.3: levy6 8/12, 10/10, 11/9 (median 3.0, 1.7,
+# 1.4); at 0.3 ackley5's worst 8.3 -> 4.8, hartmann6's upper quartile 0.03 -> 0.12 (its
+# narrowest bumps are ~0.2 wide), W/L still 9/8 (benchmarks/results/gp_tails.md).
+LS_FLOOR = 0.3
 _LOG_SF2_BOUNDS = (np.log(1e-3), np.log(1e3))
 _LOG_SN2_BOUNDS = (np.log(1e-6), np.log(2.0))
 _SN2_PRIOR = (2.1, 30.0)  # Gamma(shape, rate)
@@ -71,8 +90,11 @@ def prior_mode(d: int, fixed_noise: bool) -> np.ndarray:
     return np.array(theta if fixed_noise else theta + [np.log(sn2_mode)])
 
 
-def bounds(d: int, fixed_noise: bool) -> list[tuple[float, float]]:
-    b = [_LOG_LS_BOUNDS] * d + [_LOG_SF2_BOUNDS]
+def bounds(cat: np.ndarray, fixed_noise: bool) -> list[tuple[float, float]]:
+    """L-BFGS-B's box for theta; numeric lengthscales in [LS_FLOOR, LS_CAP * max(d, 3)],
+    the categorical ones' not (a long one there: categories that do not matter)."""
+    capped = (float(np.log(LS_FLOOR)), float(np.log(LS_CAP * max(len(cat), 3))))
+    b = [_LOG_LS_BOUNDS if c else capped for c in cat] + [_LOG_SF2_BOUNDS]
     return b if fixed_noise else b + [_LOG_SN2_BOUNDS]
 
 
@@ -154,7 +176,7 @@ def fit(
                 args=(X, y, cat),
                 jac=True,
                 method="L-BFGS-B",
-                bounds=bounds(d, fixed_noise),
+                bounds=bounds(cat, fixed_noise),
                 options={"maxiter": maxiter, "ftol": FIT_FTOL},
             )
         except (np.linalg.LinAlgError, ValueError, FloatingPointError) as exc:

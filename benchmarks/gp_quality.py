@@ -30,17 +30,17 @@ try:
     from benchmarks import gp_tables
     from benchmarks.gp_report import header
     from benchmarks.gp_runs import run
-    from benchmarks.problems import HIGH_D, NEW, SUITE
+    from benchmarks.problems import HELD_OUT, HIGH_D, NEW, SUITE
 except ImportError:  # run as a script from benchmarks/
     import gp_tables
     from gp_report import header
     from gp_runs import run
-    from problems import HIGH_D, NEW, SUITE
+    from problems import HELD_OUT, HIGH_D, NEW, SUITE
 
 RESULTS = Path(__file__).parent / "results"
 CACHE = RESULTS / "gp_quality_cache.jsonl"
 METHODS = ("ours", "random", "optuna_tpe", "optuna_gp", "skopt_gp")
-SETS = {"suite": SUITE + NEW, "high_d": HIGH_D}
+SETS = {"suite": SUITE + NEW, "high_d": HIGH_D, "held_out": HELD_OUT}
 
 
 def _runs(path: Path) -> list[dict]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import singledispatch
 from typing import Any
 
-from ..service import TrialAnswer, Created, Enqueued, Observed, Suggested
+from ..service import Created, Enqueued, Observed, Suggested, TrialAnswer
 from .schemas import study_json, trial_json
 
 

@@ -49,9 +49,9 @@ RUNNING = TrialState.RUNNING
 Answer = Callable[[Any], tuple[int, Any]]
 
 __all__ = [
-    "TrialAnswer", "Changes", "Created", "Enqueued", "External", "Failed", "Final", "Intermediate", "Key",
+    "Changes", "Created", "Enqueued", "External", "Failed", "Final", "Intermediate", "Key",
     "Observation", "Observed", "Owner", "Pruned", "Quotas", "Replay", "Service", "Suggested",
-    "Tokens",
+    "Tokens", "TrialAnswer",
 ]
 
 

@@ -118,20 +118,28 @@ def test_an_interior_optimum_is_not_left_for_the_edge():
         assert best.value - H3_MIN < 1e-3 and best.params["x0"] > 0.05, (seed, best)
 
 
-CUBE6 = Space.from_dict({f"x{i}": {"type": "float", "low": -10.0, "high": 10.0} for i in range(6)})
+NARROW = Space.from_dict(
+    {
+        "lr": {"type": "float", "low": 1e-6, "high": 1.0, "log": True},
+        "layers": {"type": "int", "low": 1, "high": 8},
+        "opt": {"type": "categorical", "choices": ["a", "b", "c"]},
+        "dropout": {"type": "float", "low": 0.0, "high": 0.9},
+    }
+)
 
 
-def levy(p) -> float:
-    w = 1 + (np.array([p[f"x{i}"] for i in range(6)]) - 1) / 4
-    ripples = (w[:-1] - 1) ** 2 * (1 + 10 * np.sin(np.pi * w[:-1] + 1) ** 2)
-    last = (w[-1] - 1) ** 2 * (1 + np.sin(2 * np.pi * w[-1]) ** 2)
-    return float(np.sin(np.pi * w[0]) ** 2 + ripples.sum() + last)
+def narrow(p) -> float:
+    """A learning-rate basin 0.25 decades wide (0.04 of the log range) at 10^-3.2; the
+    other columns shift it a little. Minimum 0."""
+    basin = np.exp(-(((np.log10(p["lr"]) + 3.2) / 0.25) ** 2))
+    return float(1 - basin + 0.02 * (p["layers"] - 3) ** 2
+                 + {"a": 0.0, "b": 0.3, "c": 0.6}[p["opt"]] + 0.1 * (p["dropout"] - 0.2) ** 2)
 
 
-def test_ripples_do_not_send_the_search_to_the_corners():
-    # Levy-6, minimum 0: ripples 0.2 apart in the unit cube over a broad bowl. Before the
-    # fix the lengthscales were fitted to 0.01-0.09, the model was wiggly everywhere and
-    # EI sent the late trials to corners: this seed never improved after trial 26 and
-    # ended at 14.7 (GPSampler: 0.96). Lengthscales are now at least 0.3: 1.3.
-    best = min(t.value for t in run(CUBE6, levy, 19, 64))
-    assert best < 5.0, best
+def test_a_narrow_basin_is_modelled_and_found():
+    # Not a cause fixed but one not to bring in: a floor of 0.3 on the lengthscales
+    # (tried for Levy-6's ripples) left the model unable to bend into this basin: these
+    # seeds ended at 0.2 and 0.1 with it, 2e-5 and 1e-5 without it.
+    for seed in (1, 2):
+        best = min(run(NARROW, narrow, seed, 64), key=lambda t: t.value)
+        assert best.value < 1e-2, (seed, best)

@@ -152,3 +152,29 @@ def test_infeasible_observations_do_not_move_the_ehvi_reference_point():
     everything = np.vstack([feasible, [[5.0, 5.0], [0.0, 8.0]]])
     assert reference_point(everything)[1] > 8 > ehvi_region(feasible)[1].max()
 
+
+
+def test_a_noisy_warm_start_does_not_hide_a_short_lengthscale():
+    """Regression (issue 13, ZDT3): a GP warm-started from a fit that explained an
+    unresolved oscillation as noise stayed in that mode of the posterior; the
+    disconnected front was smoothed away and the suggestions repeated one extreme point.
+    Each column's fit now also starts from its warm start with the noise near 0."""
+    from optimizer_api.samplers.gp import model
+    from optimizer_api.samplers.gp.columns import Column
+    from optimizer_api.samplers.gp.encoding import Encoding
+
+    plane = Space.from_dict({f"x{i}": {"type": "float", "low": 0, "high": 1} for i in range(2)})
+    enc = Encoding(plane)
+    rng = np.random.default_rng(0)
+    X = rng.random((40, 2))
+    v = X[:, 0] + 0.3 * np.sin(10 * np.pi * X[:, 0]) + 0.1 * X[:, 1]
+    noisy = np.log([1.0, 1.0, 1.0, 0.05])  # lengthscales, signal variance, noise
+    state = {"version": 1, "names": ["x0", "x1"], "deterministic": False,
+             "theta": noisy.tolist()}
+    col = Column.fit(X, v, enc, state, False, 0, rng)
+    # the premise: from the noisy start alone the fit stays noisy and smooth
+    alone = model.fit(X, col.y, enc.cat, [noisy], False)
+    assert np.exp(alone[-1]) > 0.1 and np.exp(alone[0]) > 0.3
+    assert np.exp(col.theta[-1]) < 1e-2 and np.exp(col.theta[0]) < 0.2
+    nlp = [model.neg_log_posterior(t, X, col.y, enc.cat)[0] for t in (col.theta, alone)]
+    assert nlp[0] < nlp[1] - 1.0

@@ -7,7 +7,8 @@ What the trials mean to it (as to the single-objective round, column by column):
   and a pending point believed feasible joins the front (or the incumbent), so the
   next worker looks elsewhere.
 
-The acquisition, maximized like the single-objective one (log scale throughout):
+The acquisition, maximized like the single-objective one but with one L-BFGS-B per
+start (optimize.maximize's `separate`; log scale throughout):
 - 1 objective: log EI below the best feasible value;
 - 2-3 objectives: log EHVI over the feasible front (ehvi.py), its reference point
   from the feasible observations alone (as Optuna's constrained EHVI): infeasible
@@ -144,7 +145,7 @@ class MultiRound:
         n_cand = 2048 if len(h.R) <= 100 else 1024 if len(h.R) <= 400 else 512
         X_best = self._best_rows(Y, feasible)
         with np.errstate(all="ignore"):
-            C, _ = maximize(acq, self.enc, self.rng, X_best, n_cand)
+            C, _ = maximize(acq, self.enc, self.rng, X_best, n_cand, separate=True)
         row = h.first_apart(C, self.enc, X_pending)
         with np.errstate(all="ignore"):
             value = float(acq(row[None, :], False)[0][0])

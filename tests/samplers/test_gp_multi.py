@@ -199,3 +199,39 @@ def test_separate_starts_are_not_stopped_by_a_poor_one():
     assert abs(batched[0, 0] - 0.3) > 0.15  # the premise: the batch stalls
     assert abs(separate[0, 0] - 0.3) < 0.1
     assert np.all(acq(separate, False)[0] >= acq(batched, False)[0] - 1e-9)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_ehvi_models_the_objectives_on_a_standardized_scale(k):
+    """Regression (issue 13, DTLZ2 / C2-DTLZ2): EHVI measures hypervolume in the model's
+    scale, and the per-objective power warp made that volume differ from the user's
+    (DTLZ2's f0: lambda -0.57). With 2-3 objectives the columns are only standardized;
+    one objective (with a constraint) keeps the warp of the single-objective sampler."""
+    from optimizer_api.samplers.gp import multi
+    from optimizer_api.samplers.gp.encoding import Encoding
+
+    rng = np.random.default_rng(1)
+    trials = []
+    for i in range(20):
+        p = {f"x{j}": float(v) for j, v in enumerate(rng.random(4))}
+        f = dtlz2(p, max(k, 2))[:k]
+        skewed = tuple(float(np.exp(3 * v)) for v in f)  # a power warp would bend these
+        trials.append(trial(i, p, values=skewed if k > 1 else None, value=skewed[0],
+                            cons=(p["x3"] - 0.5,)))
+    objectives = [Objective(f"f{j}", MIN) for j in range(k)] if k > 1 else []
+    ctx = context(SPACE, trials, [20], objectives, [Constraint("c", ConstraintOp.AT_MOST, 0.0)])
+    sampler = GPSampler()
+    enc = Encoding(SPACE)
+    rnd = np.random.default_rng(0)
+    round_ = multi.MultiRound(ctx, enc, multi.load(ctx, enc), sampler.validate_options({}, SPACE),
+                              rnd)
+    objs, cons = round_._fit()
+    assert len(objs) == k
+    lams = [c.warp.lam for c in objs + cons]
+    if k == 1:
+        assert lams[0] is not None
+    else:
+        assert all(lam is None for lam in lams)
+        y = objs[0].y  # an affine image of the values: same order, same ratios of gaps
+        v = np.array([t.values[0] for t in trials])
+        assert np.allclose(np.polyfit(v, y, 1)[0] * v + np.polyfit(v, y, 1)[1], y)

@@ -28,8 +28,10 @@ class Column:
     cat: np.ndarray
 
     @classmethod
-    def fit(cls, X, v, enc: Encoding, state, fixed: bool, seed: int, rng) -> Column:
-        warp = Warp.fit(v, power=True)
+    def fit(cls, X, v, enc: Encoding, state, fixed: bool, seed: int, rng,
+            power: bool = True) -> Column:
+        """power: the Yeo-Johnson step of the output warp (else only standardized)."""
+        warp = Warp.fit(v, power=power)
         y = warp.forward(v)
         idx = fit_subset(seed, len(X))
         with np.errstate(all="ignore"):

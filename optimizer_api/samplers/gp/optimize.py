@@ -5,7 +5,7 @@
    A small all-discrete space is simply enumerated.
 2. Take the best few as starts of one batched L-BFGS-B on the numeric columns (the sum of
    independent acquisitions, so each start gets its own exact gradient; one scipy call
-   instead of a Python loop over starts).
+   instead of a Python loop over starts); with `separate`, one L-BFGS-B per start.
 3. Round, then local search on the discrete columns: each round scores every start's
    neighbours (one step up or down an integer/step axis, every other category) at once
    and moves each start to its best neighbour, until none improves.
@@ -42,11 +42,18 @@ def maximize(
     X_best: np.ndarray,
     n_candidates: int = 1024,
     n_starts: int = 8,
+    separate: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Candidate configurations sorted by decreasing acquisition, with their values.
 
     Args:
         X_best: the best observed rows, best first, shape (k, d); may be empty.
+        separate: one L-BFGS-B per start instead of one on their sum. The batch shares
+            one line search, one curvature estimate and one stopping test (the relative
+            decrease of the sum), so a start far down a log acquisition (-1000) stops
+            the others while their gradients are still large: on DTLZ2 at trial 45 the
+            batch left its 8 starts at log EHVI -1.97 to -2.13 where separate runs
+            reached -1.78 to -1.94. Costs ~50% more per suggestion (Python loop).
 
     Returns:
         rows (m, d) and values (m,), best first.
@@ -59,7 +66,8 @@ def maximize(
     values = _safe(acq(C, False)[0])
     S = C[np.argsort(-values, kind="stable")[:n_starts]]
     if enc.relaxed.any():
-        S = enc.round(_lbfgsb(acq, S, enc.relaxed, enc.active(S)))
+        active = enc.active(S)
+        S = enc.round((_lbfgsb_each if separate else _lbfgsb)(acq, S, enc.relaxed, active))
     S, s_values = _local_search(acq, S, enc)
     return _sorted(np.vstack([S, C]), np.concatenate([s_values, values]))
 
@@ -113,6 +121,12 @@ def _lbfgsb(acq: Acquisition, S: np.ndarray, cols: np.ndarray, active: np.ndarra
     X = S.copy()
     X[:, cols] = res.x.reshape(shape)
     return X
+
+
+def _lbfgsb_each(acq: Acquisition, S: np.ndarray, cols: np.ndarray,
+                 active: np.ndarray) -> np.ndarray:
+    """_lbfgsb from each start on its own."""
+    return np.vstack([_lbfgsb(acq, S[i : i + 1], cols, active[i : i + 1]) for i in range(len(S))])
 
 
 def _neighbours(S: np.ndarray, enc: Encoding, rng: np.random.Generator):

@@ -42,10 +42,11 @@ class Column:
             if prior is not None:
                 Xa, ya, _ = prior.augment(X[idx], y[idx])
                 theta = model.fit(Xa, ya, prior.cat, _starts(state, prior.enc, fixed, rng),
-                                  fixed)
+                                  fixed, cap=False)
                 if warm.related(theta, enc.d):
                     return cls(X, y, warp, theta, enc.cat, prior)
-            theta = model.fit(X[idx], y[idx], enc.cat, _starts(state, enc, fixed, rng), fixed)
+            theta = model.fit(X[idx], y[idx], enc.cat, _starts(state, enc, fixed, rng), fixed,
+                              cap=False)
         return cls(X, y, warp, theta, enc.cat)
 
     @property
@@ -90,7 +91,7 @@ def _starts(state, enc: Encoding, fixed: bool, rng) -> list[np.ndarray]:
     disconnected front away (the suggestions repeated its one extreme point). The
     quiet start costs one more L-BFGS-B per column and noisy fit.
     """
-    out = starts(state, enc, fixed, rng)
+    out = starts(state, enc, fixed, rng, cap=False)
     if fixed:
         return out
     quiet = []

@@ -32,10 +32,11 @@ def fit_subset(seed: int, n: int) -> np.ndarray:
     return np.sort(np.argsort(priority, kind="stable")[:MAX_FIT_POINTS])
 
 
-def starts(state, enc: Encoding, fixed: bool, rng) -> list[np.ndarray]:
-    """Warm start from the stored fit when it matches this space, else prior-based."""
+def starts(state, enc: Encoding, fixed: bool, rng, cap: bool = True) -> list[np.ndarray]:
+    """Warm start from the stored fit when it matches this space, else prior-based
+    (`cap`: as model.bounds)."""
     base = model.prior_mode(enc.d, fixed)
-    warm = warm_theta(state, enc, fixed)
+    warm = warm_theta(state, enc, fixed, cap)
     if warm is not None:
         return [warm]
     mu, sigma = model.ls_prior(enc.d)
@@ -44,7 +45,7 @@ def starts(state, enc: Encoding, fixed: bool, rng) -> list[np.ndarray]:
     return [base, other]
 
 
-def warm_theta(state, enc: Encoding, fixed: bool) -> np.ndarray | None:
+def warm_theta(state, enc: Encoding, fixed: bool, cap: bool = True) -> np.ndarray | None:
     if not isinstance(state, Mapping) or state.get("version") != STATE_VERSION:
         return None
     if state.get("names") != list(enc.space.names) or state.get("deterministic") != fixed:
@@ -56,5 +57,5 @@ def warm_theta(state, enc: Encoding, fixed: bool) -> np.ndarray | None:
     expected = len(model.prior_mode(enc.d, fixed))
     if theta.shape != (expected,) or not np.all(np.isfinite(theta)):
         return None
-    lo, hi = np.array(model.bounds(enc.cat, fixed)).T
+    lo, hi = np.array(model.bounds(enc.cat, fixed, cap)).T
     return np.clip(theta, lo, hi)

@@ -46,7 +46,10 @@ _LOG_LS_BOUNDS = (np.log(1e-3), np.log(1e3))
 # d, not sqrt(d): inert columns need long lengthscales, and sqrt(40) cost Hartmann-6 in
 # 40-D (200 trials, 2 seeds: 6.3e-4 and 1.3e-3 against 3.1e-4 and 1.2e-4 uncapped; 23:
 # 1.0e-4 and 6.3e-5). Not below 1.74 in 1-2 dimensions: a 1-D constraint observed on
-# [0, 0.4] could not be extrapolated to 0.7 with 0.58 (test_gp_multi).
+# [0, 0.4] could not be extrapolated to 0.7 with 0.58 (test_gp_multi). Not on the GPs of
+# several objectives (columns.py): ZDT's objectives are linear in 5 of 6 columns towards
+# the bound where the front lies, and capped their regret grew 3-37x (seed 0: ZDT1
+# 0.0088 -> 0.027, ZDT3 0.0067 -> 0.25; benchmarks/results/mo_quality.md).
 LS_CAP = 0.58
 # No floor on them. A floor of 0.3 won Levy-6 (ripples 0.2 apart; 20 seeds against
 # GPSampler: 8/12 without, 11/9 with), but it is a bet that no objective has features
@@ -87,10 +90,13 @@ def prior_mode(d: int, fixed_noise: bool) -> np.ndarray:
     return np.array(theta if fixed_noise else theta + [np.log(sn2_mode)])
 
 
-def bounds(cat: np.ndarray, fixed_noise: bool) -> list[tuple[float, float]]:
-    """L-BFGS-B's box for theta; numeric lengthscales at most LS_CAP * max(d, 3),
-    the categorical ones' not (a long one there: categories that do not matter)."""
-    capped = (_LOG_LS_BOUNDS[0], float(np.log(LS_CAP * max(len(cat), 3))))
+def bounds(cat: np.ndarray, fixed_noise: bool, cap: bool = True) -> list[tuple[float, float]]:
+    """L-BFGS-B's box for theta; with `cap`, numeric lengthscales at most
+    LS_CAP * max(d, 3), the categorical ones' not (a long one there: categories that do
+    not matter). The single-objective sampler caps; the columns of several objectives and
+    constraints do not (see LS_CAP)."""
+    top = float(np.log(LS_CAP * max(len(cat), 3))) if cap else _LOG_LS_BOUNDS[1]
+    capped = (_LOG_LS_BOUNDS[0], top)
     b = [_LOG_LS_BOUNDS if c else capped for c in cat] + [_LOG_SF2_BOUNDS]
     return b if fixed_noise else b + [_LOG_SN2_BOUNDS]
 
@@ -157,6 +163,7 @@ def fit(
     starts: list[np.ndarray],
     fixed_noise: bool,
     maxiter: int = 200,
+    cap: bool = True,
 ) -> np.ndarray:
     """The MAP theta: L-BFGS-B from each start, best posterior wins.
 
@@ -173,7 +180,7 @@ def fit(
                 args=(X, y, cat),
                 jac=True,
                 method="L-BFGS-B",
-                bounds=bounds(cat, fixed_noise),
+                bounds=bounds(cat, fixed_noise, cap),
                 options={"maxiter": maxiter, "ftol": FIT_FTOL},
             )
         except (np.linalg.LinAlgError, ValueError, FloatingPointError) as exc:

@@ -69,9 +69,10 @@ GPQ = nice -n 10 $(BIN)/python benchmarks/gp_quality.py --procs 1
 bench-gp-tails: bench-gp-seq bench-gp-batch bench-gp-highd bench-gp-long
 bench-gp-seq: $(VENV)/.stamp-bench
 	$(GPQ) --budget 64 --seeds 20 --methods ours,optuna_gp --out gp_quality_tails
+BATCH_SEEDS ?= 10
 bench-gp-batch: $(VENV)/.stamp-bench
-	$(GPQ) --batch 4 --budget 64 --seeds 20 --methods ours,optuna_gp \
-		--sequential benchmarks/results/gp_quality_tails.json --out gp_batch
+	$(GPQ) --batch 4 --budget 64 --seeds $(BATCH_SEEDS) --methods ours,optuna_gp --out gp_batch \
+		--sequential benchmarks/results/gp_quality_tails.json,benchmarks/results/gp_quality_cache.jsonl
 bench-gp-highd: $(VENV)/.stamp-bench
 	$(GPQ) --set high_d --budget 200 --seeds HIGHD_SEEDS --methods ours,optuna_gp,optuna_tpe --out gp_highd
 bench-gp-long: $(VENV)/.stamp-bench

@@ -76,7 +76,7 @@ bench-gp-batch: $(VENV)/.stamp-bench
 bench-gp-highd: $(VENV)/.stamp-bench
 	$(GPQ) --set high_d --budget 200 --seeds 5 --methods ours,optuna_gp,optuna_tpe --out gp_highd
 bench-gp-long: $(VENV)/.stamp-bench
-	$(GPQ) --budget 500 --seeds LONG_SEEDS --problems hartmann6,levy6 --checkpoints 300,400,500 \
+	$(GPQ) --budget 500 --seeds 4 --problems hartmann6,levy6 --checkpoints 300,400,500 \
 		--methods ours,ours_subset=4096/4096 --ref ours --out gp_long
 
 # nginx in front of two replicas on PostgreSQL, 16/64/200 worker processes, random and

@@ -69,7 +69,7 @@ GPQ = nice -n 10 $(BIN)/python benchmarks/gp_quality.py --procs 1
 bench-gp-tails: bench-gp-seq bench-gp-batch bench-gp-highd bench-gp-long
 bench-gp-seq: $(VENV)/.stamp-bench
 	$(GPQ) --budget 64 --seeds 20 --methods ours,optuna_gp --out gp_quality_tails
-BATCH_SEEDS ?= 10
+BATCH_SEEDS ?= 20
 bench-gp-batch: $(VENV)/.stamp-bench
 	$(GPQ) --batch 4 --budget 64 --seeds $(BATCH_SEEDS) --methods ours,optuna_gp --out gp_batch \
 		--sequential benchmarks/results/gp_quality_tails.json,benchmarks/results/gp_quality_cache.jsonl

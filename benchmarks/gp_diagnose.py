@@ -45,7 +45,7 @@ def _probe_run(task):
     name, seed, budget, batch, options, reference = task
     problem = PROBLEMS[name]
     with Probe(reference) as probe:
-        values, params = run_ours(problem, seed, budget, batch, options=options)
+        values, params, _ = run_ours(problem, seed, budget, batch, options=options)
     enc = Encoding(Space.from_dict(problem.space))
     return {
         "seed": seed,

@@ -123,7 +123,7 @@ def quality_pair(client: Client, name: str, seed: int, budget: int) -> dict:
         http.append(value)
         http_params.append(trial.params)
     seconds = time.perf_counter() - t0
-    local, _ = run_ours(problem, seed, budget)
+    local, _, _ = run_ours(problem, seed, budget)
     return {
         "problem": name,
         "seed": seed,

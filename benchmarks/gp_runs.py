@@ -22,7 +22,7 @@ except ImportError:  # run as a script from benchmarks/
 
 from optimizer_api.domain import Direction, Trial, TrialState
 from optimizer_api.samplers.base import SamplerContext
-from optimizer_api.samplers.gp import GPSampler
+from optimizer_api.samplers.gp import GPSampler, fitstate, subset
 from optimizer_api.samplers.gp.encoding import Encoding
 from optimizer_api.samplers.random import RandomSampler
 from optimizer_api.space import Space
@@ -32,12 +32,14 @@ N_INITIAL = 10
 
 def run_ours(problem: Problem, seed: int, budget: int, batch: int = 1, sampler=None, options=None):
     """Our sampler in-process through the SamplerContext contract: `batch` trials are
-    suggested one call each (the earlier ones running), then all are told."""
+    suggested one call each (the earlier ones running), then all are told.
+
+    Returns (values, params, seconds of each suggest call, in the order asked)."""
     sampler = sampler or GPSampler()
     space = Space.from_dict(problem.space)
     opts = sampler.validate_options(options or {}, space)
     trials: list[Trial] = []
-    state, params = None, []
+    state, params, asks = None, [], []
     while len(trials) < budget:
         asked = []
         for n in range(len(trials), min(len(trials) + batch, budget)):
@@ -45,13 +47,15 @@ def run_ours(problem: Problem, seed: int, budget: int, batch: int = 1, sampler=N
             ctx = SamplerContext(
                 space, Direction.MINIMIZE, seed, [n], opts, tuple(trials) + running, state
             )
+            t0 = time.perf_counter()
             proposal = sampler.suggest(ctx)
+            asks.append(time.perf_counter() - t0)
             state = proposal.state
             asked.append((n, proposal.suggestions[0].params))
         for n, p in asked:
             trials.append(Trial(n, n, TrialState.COMPLETED, p, problem.func(p)))
             params.append(p)
-    return [t.value for t in trials], params
+    return [t.value for t in trials], params, asks
 
 
 def initial_design(problem: Problem, seed: int) -> list[dict]:
@@ -91,15 +95,19 @@ def run_optuna(problem: Problem, seed: int, budget: int, kind: str, batch: int =
     for p in initial_design(problem, seed):
         study.enqueue_trial(p)
     dists = _optuna_distributions(problem.space)
-    values, params = [], []
+    values, params, asks = [], [], []
     while len(values) < budget:
-        asked = [study.ask(dists) for _ in range(min(batch, budget - len(values)))]
+        asked = []
+        for _ in range(min(batch, budget - len(values))):
+            t0 = time.perf_counter()
+            asked.append(study.ask(dists))  # GPSampler and TPE sample in ask
+            asks.append(time.perf_counter() - t0)
         for trial in asked:
             v = problem.func(trial.params)
             study.tell(trial, v)
             values.append(v)
             params.append(trial.params)
-    return values, params
+    return values, params, asks
 
 
 def run_skopt(problem: Problem, seed: int, budget: int):
@@ -120,7 +128,7 @@ def run_skopt(problem: Problem, seed: int, budget: int):
         return {n: (v.item() if hasattr(v, "item") else v) for n, v in zip(names, x, strict=True)}
 
     res = gp_minimize(lambda x: problem.func(params(x)), dims, n_calls=budget, random_state=seed)
-    return [float(v) for v in res.func_vals], [params(x) for x in res.x_iters]
+    return [float(v) for v in res.func_vals], [params(x) for x in res.x_iters], []
 
 
 def closest_pairs(U: np.ndarray, cat: np.ndarray, batch: int) -> list[float]:
@@ -136,22 +144,48 @@ def closest_pairs(U: np.ndarray, cat: np.ndarray, batch: int) -> list[float]:
     return out
 
 
+class subset_limits:  # noqa: N801 (a context manager used like a function)
+    """Our sampler with other subset limits: the hyperparameters fitted on at most `fit`
+    observations (fitstate.MAX_FIT_POINTS, 256) and the posterior on at most `posterior`
+    (subset.MAX_POSTERIOR_POINTS, 512). The sampler's module constants are set for the
+    run and restored after it; its code and defaults are untouched."""
+
+    def __init__(self, fit: int, posterior: int):
+        self.fit, self.posterior = fit, posterior
+
+    def __enter__(self):
+        self.old = fitstate.MAX_FIT_POINTS, subset.MAX_POSTERIOR_POINTS
+        fitstate.MAX_FIT_POINTS, subset.MAX_POSTERIOR_POINTS = self.fit, self.posterior
+
+    def __exit__(self, *exc):
+        fitstate.MAX_FIT_POINTS, subset.MAX_POSTERIOR_POINTS = self.old
+
+
 def run(task: tuple) -> dict:
-    """task = (problem, method, seed, budget, batch); a JSON-ready record."""
+    """task = (problem, method, seed, budget, batch); a JSON-ready record.
+
+    Methods: ours; ours:KEY=JSON (ours with an option, e.g. ours:n_initial=5);
+    ours_subset=FIT/POSTERIOR (ours with other subset limits, e.g. ours_subset=4096/4096:
+    no subset below 4,096 trials); random; optuna_tpe; optuna_gp; skopt_gp (sequential)."""
     name, method, seed, budget, batch = task
     problem = PROBLEMS[name]
     t0 = time.perf_counter()
     if method == "ours":
-        values, params = run_ours(problem, seed, budget, batch)
+        values, params, asks = run_ours(problem, seed, budget, batch)
     elif method.startswith("ours:"):  # ours with options, e.g. ours:n_initial=5
         key, val = method[5:].split("=")
-        values, params = run_ours(problem, seed, budget, batch, options={key: json.loads(val)})
+        opts = {key: json.loads(val)}
+        values, params, asks = run_ours(problem, seed, budget, batch, options=opts)
+    elif method.startswith("ours_subset="):
+        fit, posterior = map(int, method.split("=")[1].split("/"))
+        with subset_limits(fit, posterior):
+            values, params, asks = run_ours(problem, seed, budget, batch)
     elif method == "random":
-        values, params = run_ours(problem, seed, budget, batch, sampler=RandomSampler())
+        values, params, asks = run_ours(problem, seed, budget, batch, sampler=RandomSampler())
     elif method in ("optuna_tpe", "optuna_gp"):
-        values, params = run_optuna(problem, seed, budget, method[7:], batch)
+        values, params, asks = run_optuna(problem, seed, budget, method[7:], batch)
     elif method == "skopt_gp" and batch == 1:
-        values, params = run_skopt(problem, seed, budget)
+        values, params, asks = run_skopt(problem, seed, budget)
     else:
         raise ValueError(method)
     seconds = time.perf_counter() - t0
@@ -166,6 +200,7 @@ def run(task: tuple) -> dict:
         "regret": float(np.min(values)) - problem.optimum,
         "seconds": seconds,
         "values": [float(v) for v in values],
+        "ask_seconds": [round(a, 5) for a in asks],
     }
     if batch > 1:
         row["closest"] = closest_pairs(U, enc.cat, batch)

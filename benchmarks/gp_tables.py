@@ -65,13 +65,18 @@ def average_rank(rows: list[dict], problems, methods) -> dict[str, float]:
     return {m: float(np.mean(v)) for m, v in ranks.items()}
 
 
+RESOLUTION = 1e-3  # a thousandth of every range: closer than this, two points of one batch
+# are the same experiment (a differing int or category is >= 1 / range or 1 apart)
+
+
 def batch_table(rows: list[dict], seq: list[dict], problems, methods) -> str:
     """Batch runs against each method's own sequential runs (same budget), and how close
     two points of one batch came (unit-cube distance; a differing category counts 1)."""
     lines = [
-        "| problem | method | seeds | batch median | sequential median | batch / sequential "
-        "| W/T/L vs optuna_gp | closest pair (min over runs) | batches closer than 1e-3 |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| problem | method | seeds | median | upper quartile | worst | W/T/L vs optuna_gp "
+        "| sequential median (seeds) | batch / sequential | closest pair | median run's "
+        "closest | batches closer than 1e-3 | closer than 1e-2 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for p in problems:
         for m in methods:
@@ -79,20 +84,78 @@ def batch_table(rows: list[dict], seq: list[dict], problems, methods) -> str:
             if not b:
                 continue
             s = regrets(seq, p, m)
-            bm = float(np.median(list(b.values())))
+            med, q75, worst, n = stats(b)
             sm = float(np.median(list(s.values()))) if s else float("nan")
-            close = [
-                c for r in rows if r["problem"] == p and r["method"] == m for c in r["closest"]
-            ]
+            runs = [r for r in rows if r["problem"] == p and r["method"] == m]
+            close = [c for r in runs for c in r["closest"]]
+            per_run = np.median([min(r["closest"]) for r in runs])
             paired = (
                 ""
                 if m == "optuna_gp"
                 else "/".join(map(str, wtl(b, regrets(rows, p, "optuna_gp"))))
             )
             lines.append(
-                f"| {p} | {m} | {len(b)} | {bm:.3g} | {sm:.3g} | {bm / sm:.2g} | {paired} | "
-                f"{min(close):.2g} | {sum(c < 1e-3 for c in close)} of {len(close)} |"
+                f"| {p} | {m} | {n} | {med:.3g} | {q75:.3g} | {worst:.3g} | {paired} | "
+                f"{sm:.3g} ({len(s)}) | {med / sm:.2g} | {min(close):.2g} | {per_run:.2g} | "
+                f"{sum(c < RESOLUTION for c in close)} of {len(close)} | "
+                f"{sum(c < 1e-2 for c in close)} of {len(close)} |"
             )
+    return "\n".join(lines) + "\n"
+
+
+def at(row: dict, n: int, optimum: float) -> float:
+    """Simple regret after the first n trials of a run."""
+    return float(np.min(row["values"][:n])) - optimum
+
+
+def checkpoint_table(rows, problems, methods, checkpoints, optimum, ref: str) -> str:
+    """Per problem and method, median (worst) regret after each checkpoint's trials, and
+    wins/ties/losses against `ref` at the last checkpoint."""
+    head = " | ".join(f"n = {c}: median (worst)" for c in checkpoints)
+    lines = [
+        f"| problem | method | seeds | {head} | W/T/L vs {ref} at n = {checkpoints[-1]} |",
+        "|---|---|---|" + "---|" * len(checkpoints) + "---|",
+    ]
+    for p in problems:
+        for m in methods:
+            runs = [r for r in rows if r["problem"] == p and r["method"] == m]
+            if not runs:
+                continue
+            cells = []
+            for c in checkpoints:
+                v = [at(r, c, optimum[p]) for r in runs]
+                cells.append(f"{np.median(v):.3g} ({max(v):.3g})")
+            last = {r["seed"]: at(r, checkpoints[-1], optimum[p]) for r in runs}
+            ref_last = {
+                r["seed"]: at(r, checkpoints[-1], optimum[p])
+                for r in rows
+                if r["problem"] == p and r["method"] == ref
+            }
+            paired = "" if m == ref else "/".join(map(str, wtl(last, ref_last)))
+            lines.append(f"| {p} | {m} | {len(runs)} | " + " | ".join(cells) + f" | {paired} |")
+    return "\n".join(lines) + "\n"
+
+
+def ask_seconds_table(rows, problems, methods, windows) -> str:
+    """Median seconds per suggestion (one ask of one trial) over the asks whose trial
+    number falls in each window [lo, hi), over every run of the problem and method."""
+    lines = [
+        "| problem | window | " + " | ".join(methods) + " |",
+        "|---|---|" + "---|" * len(methods),
+    ]
+    for p in problems:
+        for lo, hi in windows:
+            cells = []
+            for m in methods:
+                s = [
+                    a
+                    for r in rows
+                    if (r["problem"], r["method"]) == (p, m)
+                    for a in r.get("ask_seconds", [])[lo:hi]
+                ]
+                cells.append(f"{np.median(s):.3f}" if s else "")
+            if any(cells):
+                lines.append(f"| {p} | trials {lo}-{hi - 1} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -174,11 +174,12 @@ PROBLEMS = {
         Problem("rosenbrock20", _box(20, -5.0, 10.0), rosenbrock, 0.0),
         Problem("ackley40", _box(40, -32.768, 32.768), ackley, 0.0),
         Problem("hartmann6_in40", _box(40, 0.0, 1.0), embedded(hartmann6, 6), -3.32236801141551),
+        Problem("levy60", _box(60, -10.0, 10.0), levy, 0.0),
     )
 }
 SUITE = ("branin", "hartmann6", "ackley5", "rosenbrock4", "levy6", "styblinski_tang8", "mixed")
 NEW = ("hartmann3", "mixed_shift")
-HIGH_D = ("styblinski_tang20", "rosenbrock20", "ackley40", "hartmann6_in40")
+HIGH_D = ("styblinski_tang20", "rosenbrock20", "ackley40", "hartmann6_in40", "levy60")
 
 
 # Held out: never used to choose the sampler's settings, only to check that a change made

@@ -6,6 +6,22 @@ import { LABEL_GAP, axisTicks, categoryInterval, niceStep } from "./ticks.js";
 
 const BASE = { animation: false, textStyle: { fontFamily: "system-ui, sans-serif" } };
 const AXIS_LABEL = { formatter: (v) => num(v), hideOverlap: true };
+
+// The band under a history chart where trials without a value (failed) are drawn.
+const NO_VALUE_AXIS = {
+  type: "value",
+  gridIndex: 1,
+  min: 0,
+  max: 1,
+  name: "no value",
+  nameLocation: "middle",
+  nameRotate: 0,
+  nameGap: 8,
+  nameTextStyle: { color: "#656d76", align: "right" },
+  axisLabel: { show: false },
+  axisTick: { show: false },
+  splitLine: { show: false },
+};
 const TOOLTIP = { trigger: "item", confine: true, appendTo: "body" };
 // Past 500 points a scatter is drawn as one path: 2,000 points in ~30 ms instead of ~150.
 // Its points are arrays ([x, y, trial number]); per-point styles would be ignored.
@@ -100,20 +116,7 @@ export function historyOption(study, trials, { log = false } = {}) {
         name: "value",
         axisLabel: AXIS_LABEL,
       },
-      {
-        type: "value",
-        gridIndex: 1,
-        min: 0,
-        max: 1,
-        name: "no value",
-        nameLocation: "middle",
-        nameRotate: 0,
-        nameGap: 8,
-        nameTextStyle: { color: "#6b7280", align: "right" },
-        axisLabel: { show: false },
-        axisTick: { show: false },
-        splitLine: { show: false },
-      },
+      { ...NO_VALUE_AXIS },
     ],
     series: [
       scatter(
@@ -429,20 +432,7 @@ export function objectiveHistoryOption(study, trials, name, { log = false } = {}
     ],
     yAxis: [
       { type: log ? "log" : "value", gridIndex: 0, scale: true, axisLabel: AXIS_LABEL },
-      {
-        type: "value",
-        gridIndex: 1,
-        min: 0,
-        max: 1,
-        name: "no value",
-        nameLocation: "middle",
-        nameRotate: 0,
-        nameGap: 8,
-        nameTextStyle: { color: "#656d76", align: "right" },
-        axisLabel: { show: false },
-        axisTick: { show: false },
-        splitLine: { show: false },
-      },
+      { ...NO_VALUE_AXIS },
     ],
     series: [
       scatter(

@@ -53,14 +53,22 @@ def test_posterior_gradients_match_finite_differences():
     theta = model.prior_mode(3, False)
     post = model.Posterior.build(X, y, cat, theta)
     x = np.array([[0.3, 0.6, 1.0]])
-    _, _, dmean, dvar = post.predict_grad(x)
-    for j in range(2):
+    _, _, dmean, dvar = assert_gradients_match(post, x, numeric=2)
+    assert dmean[0, 2] == 0.0 and dvar[0, 2] == 0.0  # categorical column: no gradient
+
+
+def assert_gradients_match(post, x: np.ndarray, numeric: int):
+    """predict_grad's gradients at the row x against central differences of predict, in
+    its first `numeric` columns; returns predict_grad's (mean, var, dmean, dvar)."""
+    out = post.predict_grad(x)
+    _, _, dmean, dvar = out
+    for j in range(numeric):
         e = np.zeros_like(x)
         e[0, j] = 1e-6
         (m1, v1), (m0, v0) = post.predict(x + e), post.predict(x - e)
         assert dmean[0, j] == pytest.approx((m1 - m0)[0] / 2e-6, rel=1e-4, abs=1e-6)
         assert dvar[0, j] == pytest.approx((v1 - v0)[0] / 2e-6, rel=1e-4, abs=1e-6)
-    assert dmean[0, 2] == 0.0 and dvar[0, 2] == 0.0  # categorical column: no gradient
+    return out
 
 
 def test_posterior_interpolates_noiseless_data():

@@ -8,7 +8,7 @@ PORT ?=
 export OPTIMIZER_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: serve test lint bench bench-throughput bench-mo bench-gp-large bench-load demo vendor clean lock screenshot \
-	bench-gp-tails bench-gp-seq bench-gp-batch bench-gp-highd bench-gp-long
+	bench-gp-tails bench-gp-seq bench-gp-batch bench-gp-highd bench-gp-long bench-gp-noisy
 
 # Each stamp records which extras are installed; it is redone when pyproject.toml changes.
 $(VENV)/.stamp-base: pyproject.toml
@@ -64,9 +64,10 @@ bench-gp-large: $(VENV)/.stamp-bench
 # benchmarks/results/gp_quality_cache.jsonl; a missing one is run and cached): sequential
 # 64 trials (gp_quality_tails), batches of 4 against each method's own sequential runs
 # (gp_batch), 20-60-D at 200 trials (gp_highd), 500 trials with and without the subsets
-# (gp_long). The hand-written reading above each .md's generated marker is kept.
+# (gp_long), noisy Branin, Hartmann-6 and mixed, regret on the noiseless function
+# (gp_noisy). The hand-written reading above each .md's generated marker is kept.
 GPQ = nice -n 10 $(BIN)/python benchmarks/gp_quality.py --procs 1
-bench-gp-tails: bench-gp-seq bench-gp-batch bench-gp-highd bench-gp-long
+bench-gp-tails: bench-gp-seq bench-gp-batch bench-gp-highd bench-gp-long bench-gp-noisy
 bench-gp-seq: $(VENV)/.stamp-bench
 	$(GPQ) --budget 64 --seeds 20 --methods ours,optuna_gp --out gp_quality_tails
 BATCH_SEEDS ?= 20
@@ -78,6 +79,8 @@ bench-gp-highd: $(VENV)/.stamp-bench
 bench-gp-long: $(VENV)/.stamp-bench
 	$(GPQ) --budget 500 --seeds 4 --problems hartmann6,levy6 --checkpoints 300,400,500 \
 		--methods ours,ours_subset=4096/4096 --ref ours --out gp_long
+bench-gp-noisy: $(VENV)/.stamp-bench
+	$(GPQ) --set noisy --budget 64 --seeds 20 --methods ours,optuna_gp --out gp_noisy
 
 # nginx in front of two replicas on PostgreSQL, 16/64/200 worker processes, random and
 # Bayesian, beside Optuna's RDB storage: 5-minute cells, about 45 minutes in all

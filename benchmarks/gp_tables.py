@@ -104,7 +104,10 @@ def batch_table(rows: list[dict], seq: list[dict], problems, methods) -> str:
 
 
 def at(row: dict, n: int, optimum: float) -> float:
-    """Simple regret after the first n trials of a run."""
+    """Simple regret after the first n trials of a run (a noisy run's: the noiseless value
+    of the trial with the best observed value, as gp_runs.true_regrets)."""
+    if "true_values" in row:
+        return row["true_values"][int(np.argmin(row["values"][:n]))] - optimum
     return float(np.min(row["values"][:n])) - optimum
 
 
@@ -171,4 +174,27 @@ def seconds_table(rows: list[dict], problems, methods) -> str:
             ]
             cells.append(f"{np.median(s):.3f}" if s else "")
         lines.append(f"| {p} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def noisy_table(rows: list[dict], problems, methods) -> str:
+    """Noisy problems: the regret (noiseless) of the trial picked by its observed value,
+    of the best trial the run evaluated, and the best observed value's own regret (noise
+    included: how much the noise flatters the pick), median (worst) over seeds."""
+    keys = ("regret", "regret_any", "regret_observed")
+    lines = [
+        "| problem | method | seeds | picked, true: median (worst) | best of all trials, "
+        "true | best observed, as observed |",
+        "|---|---|---|---|---|---|",
+    ]
+    for p in problems:
+        for m in methods:
+            runs = [r for r in rows if (r["problem"], r["method"]) == (p, m) and keys[1] in r]
+            if not runs:
+                continue
+            cells = [
+                f"{np.median([r[k] for r in runs]):.3g} ({max(r[k] for r in runs):.3g})"
+                for k in keys
+            ]
+            lines.append(f"| {p} | {m} | {len(runs)} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

@@ -75,7 +75,7 @@ bench-gp-batch: $(VENV)/.stamp-bench
 	$(GPQ) --batch 4 --budget 64 --seeds $(BATCH_SEEDS) --methods ours,optuna_gp --out gp_batch \
 		--sequential benchmarks/results/gp_quality_tails.json,benchmarks/results/gp_quality_cache.jsonl
 bench-gp-highd: $(VENV)/.stamp-bench
-	$(GPQ) --set high_d --budget 200 --seeds 5 --methods ours,optuna_gp,optuna_tpe --out gp_highd
+	$(GPQ) --set high_d --budget 200 --seeds 10 --methods ours,optuna_gp,optuna_tpe --out gp_highd
 bench-gp-long: $(VENV)/.stamp-bench
 	$(GPQ) --budget 500 --seeds 4 --problems hartmann6,levy6 --checkpoints 300,400,500 \
 		--methods ours,ours_subset=4096/4096 --ref ours --out gp_long

@@ -114,8 +114,10 @@ def test_a_service_error_stops_the_run(client: Client, name: str) -> None:
 
 
 SCRIPT = """
-import sys, time
+import faulthandler, signal, sys, time
 from optimizer_client import Client
+
+faulthandler.register(signal.SIGUSR1)  # the test asks for every thread's stack if we hang
 
 def slow(trial):
     time.sleep(60)
@@ -149,9 +151,17 @@ def test_ctrl_c_marks_the_running_trials_failed(
             time.sleep(0.1)
         assert len(study.trials(state="running")) == 3
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=20)
+        try:
+            out, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:  # say where it hangs: every thread's stack
+            proc.send_signal(signal.SIGUSR1)
+            time.sleep(1)
+            proc.kill()
+            out, err = proc.communicate()
+            pytest.fail(f"no exit 60 s after Ctrl-C; stdout {out!r}; stacks:\n{err}")
     finally:
         proc.kill()
+        proc.communicate()  # closes the pipes: no ResourceWarning in a later test
     assert proc.returncode == 0 and out.strip() == "interrupted", err
     trials = study.trials()
     assert len(trials) == 3 and {t.state for t in trials} == {"failed"}

@@ -118,6 +118,10 @@ import faulthandler, signal, sys, time
 from optimizer_client import Client
 
 faulthandler.register(signal.SIGUSR1)  # the test asks for every thread's stack if we hang
+# Ctrl-C as a terminal gives it: a process started in the background by a shell without
+# job control (CI's runner may be one) inherits SIGINT ignored, and Python then never
+# raises KeyboardInterrupt (seen: the run went on, the main thread in follow()).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 def slow(trial):
     time.sleep(60)

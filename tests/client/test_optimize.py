@@ -156,13 +156,13 @@ def test_ctrl_c_marks_the_running_trials_failed(
         assert len(study.trials(state="running")) == 3
         proc.send_signal(signal.SIGINT)
         try:
-            out, err = proc.communicate(timeout=60)
+            out, err = proc.communicate(timeout=20)
         except subprocess.TimeoutExpired:  # say where it hangs: every thread's stack
             proc.send_signal(signal.SIGUSR1)
             time.sleep(1)
             proc.kill()
             out, err = proc.communicate()
-            pytest.fail(f"no exit 60 s after Ctrl-C; stdout {out!r}; stacks:\n{err}")
+            pytest.fail(f"no exit 20 s after Ctrl-C; stdout {out!r}; stacks:\n{err}")
     finally:
         proc.kill()
         proc.communicate()  # closes the pipes: no ResourceWarning in a later test

@@ -28,7 +28,7 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg.lapack import dtrtri
+from scipy.linalg.lapack import dpotrf, dtrtri
 from scipy.optimize import minimize
 
 from . import kernel
@@ -63,6 +63,10 @@ _SF2_PRIOR = (0.0, 1.0)
 # Stop when an iteration improves the log posterior by less than this fraction: with a
 # warm start this halves the iterations and moves the optimum by ~1e-3 nats.
 FIT_FTOL = 1e-6
+# Cells of the (candidates, n) kernel matrix a prediction handles at once. Scoring 2,560
+# candidates against 100 points in 20-D took 7.7 ms in one block and 3.0 ms in blocks of
+# 512 rows (its ~10 elementwise passes then run in cache); 200 points: 17.4 / 7.6 ms.
+PREDICT_BLOCK = 1 << 16
 
 
 def ls_prior(d: int) -> tuple[float, float]:
@@ -114,20 +118,31 @@ def neg_log_posterior(
     """-log p(y | theta) - log p(theta) and its gradient in theta (analytic)."""
     n, d = X.shape
     inv_ls2, sf2, sn2 = unpack(theta, d)
-    k, dk_ds = kernel.matern52(kernel.sq_dist(X, X, inv_ls2, cat), sf2)
-    K = k.copy()
-    K[np.diag_indices(n)] += sn2 + JITTER
-    L = np.linalg.cholesky(K)
-    Linv = _inverse_lower(L)
-    Kinv = Linv.T @ Linv
+    K, dk_ds = kernel.matern52(kernel.sq_dist(X, X, inv_ls2, cat), sf2)
+    noise = sn2 + JITTER
+    K.flat[:: n + 1] += noise  # K is k plus the noise on its diagonal from here on
+    # K is symmetric, so its C-order buffer is also K in Fortran order, which LAPACK
+    # wants: the factor U (K = U^T U) and U^-1 come without a copy.
+    U, info = dpotrf(K.T, lower=0, overwrite_a=1, clean=1)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"potrf failed with info={info}")
+    log_det_half = np.log(np.diagonal(U)).sum()
+    Uinv, info = dtrtri(U, lower=0, overwrite_c=1)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"trtri failed with info={info}")
+    Kinv = Uinv @ Uinv.T
     alpha = Kinv @ y
-    nlp = 0.5 * y @ alpha + np.log(np.diag(L)).sum() + 0.5 * n * np.log(2 * np.pi)
-    W = np.outer(alpha, alpha) - Kinv  # d log p / dK, times 2
+    nlp = 0.5 * y @ alpha + log_det_half + 0.5 * n * np.log(2 * np.pi)
+    W = np.outer(alpha, alpha)
+    W -= Kinv  # d log p / dK, times 2
+    trace_w = np.trace(W)
     grad = np.empty(len(theta))
+    # d/d log sf2 = -sum(W * k) / 2, and sum(W * k) = sum(W * K) - noise trace(W) with
+    # sum(W * K) = alpha^T K alpha - trace(K^-1 K) = y^T alpha - n: no n x n pass
+    grad[d] = -0.5 * (y @ alpha - n - noise * trace_w)
     grad[:d] = inv_ls2 * kernel.weighted_sq_diff_sums(X, W * dk_ds, cat)
-    grad[d] = -0.5 * np.einsum("ab,ab->", W, k)
     if len(theta) > d + 1:
-        grad[d + 1] = -0.5 * sn2 * np.trace(W)
+        grad[d + 1] = -0.5 * sn2 * trace_w
     nlp, grad = _add_prior(theta, d, nlp, grad)
     return float(nlp), grad
 
@@ -219,7 +234,16 @@ class Posterior:
         return cls(X, cat, inv_ls2, sf2, Linv, Linv.T @ (Linv @ y))
 
     def predict(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Posterior mean and variance of the latent function at Xq, shapes (B,), (B,)."""
+        """Posterior mean and variance of the latent function at Xq, shapes (B,), (B,).
+
+        In blocks of rows whose (rows, n) temporaries stay in cache (PREDICT_BLOCK)."""
+        rows = max(64, PREDICT_BLOCK // max(len(self.X), 1))
+        if len(Xq) <= rows:
+            return self._predict(Xq)
+        parts = [self._predict(Xq[i : i + rows]) for i in range(0, len(Xq), rows)]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    def _predict(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         s = kernel.sq_dist(Xq, self.X, self.inv_ls2, self.cat)
         k, _ = kernel.matern52(s, self.sf2, grad=False)
         A = k @ self.Linv.T  # (B, n)

@@ -169,6 +169,8 @@ class _ModelRound:
 
     def run(self, count: int) -> tuple[list[Suggestion], dict[str, Any]]:
         theta = self._fit()
+        # the acquisition optimizer's scale (no task column)
+        self.lengthscales = model.unpack(theta, self.fit_enc.d)[0][: self.enc.d] ** -0.5
         state = {
             "version": STATE_VERSION,
             "names": list(self.fit_enc.space.names),
@@ -254,7 +256,8 @@ class _ModelRound:
         n = len(post.X)
         n_cand = 2048 if n <= 100 else 1024 if n <= 400 else 512
         with np.errstate(all="ignore"):
-            C, values = maximize(acq, self.enc, self.rng, self.hist.best_rows(5), n_cand)
+            C, values = maximize(acq, self.enc, self.rng, self.hist.best_rows(5), n_cand,
+                                 lengthscales=self.lengthscales)
         row = self.hist.first_apart(C, self.enc, X_pending)
         return row, self._explain(post, row, kind, beta, f_best)
 

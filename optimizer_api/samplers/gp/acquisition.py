@@ -81,3 +81,23 @@ def ucb(mean, var, beta: float, dmean=None, dvar=None):
     if dmean is None:
         return value, None
     return value, -dmean + np.sqrt(beta) * dvar / (2.0 * std[:, None])
+
+
+def leash(values, grads, X, centre, radius: float, weight: float = 1e3):
+    """The acquisition minus weight * (|x - centre| - radius)^2 beyond `radius`.
+
+    Args:
+        values, grads: the acquisition at X and its gradient, shapes (B,), (B, d) or None.
+        X: shape (B, d); centre: shape (d,), with zeros where distance is not counted
+            (callers pass X and centre masked alike).
+
+    Returns:
+        (values (B,), gradients (B, d) or None).
+    """
+    D = X - centre
+    dist = np.sqrt((D * D).sum(1)) + 1e-12
+    excess = np.maximum(0.0, dist - radius)
+    values = values - weight * excess**2
+    if grads is None:
+        return values, None
+    return values, grads - (2.0 * weight * excess / dist)[:, None] * D

@@ -6,8 +6,7 @@ What the trials mean to it:
 - running trials are pending: the GP is conditioned on them at its own predicted mean
   (kriging believer), which keeps the mean and shrinks the uncertainty there, so
   concurrent workers and `count > 1` get distinct, useful points; in a numeric space
-  those points are also kept near the incumbent (BATCH_RADIUS), as is every other
-  sequential trial (LOCAL_EVERY);
+  those points are also kept near the incumbent (BATCH_RADIUS);
 - failed and expired trials are not fitted, but like every other trial their
   configuration is never suggested again (unless the space is exhausted).
 """
@@ -78,16 +77,6 @@ _WARM_KEYS = {False: "theta_warped", True: "theta_plain"}  # stored fits, by pla
 # optimum, away from the incumbent (with the numeric columns held near it: 7/0/13
 # against GPSampler, 14/0/6 without).
 BATCH_RADIUS = 0.3
-# In a space without categorical columns, sequential trials alternate too: every other one
-# (an odd number of observations) is chosen within BATCH_RADIUS of the best observed
-# point, the rest on the whole space. Global EI spends late trials on corners where only
-# the uncertainty is high (Hartmann-3 fresh seed 111: (1,0,0), (1,1,1), (1,1,0) at trials
-# 22-40); a local step between them keeps refining the incumbent. 64 trials against
-# GPSampler, 40 seeds: Levy-6 24/0/16 (19/0/21 without), Hartmann-6 26/0/14 (19/7/14);
-# paired against every step global: Levy-6 29/11, Hartmann-6 26/14; fresh seeds 100-119
-# of the 7 numeric problems 77/63 (Styblinski-Tang-8 16/4; one Hartmann-3 seed 0.036,
-# the others <= 2e-5). benchmarks/results/gp_tails.md, round 5.
-LOCAL_EVERY = 2
 
 
 class GPSampler(Unbounded):
@@ -284,8 +273,7 @@ class _ModelRound:
             return acquisition.log_ei(mean, var, f_best, dm, dv)
 
         score = acq
-        local = len(X_pending) or self.hist.n_obs % LOCAL_EVERY == LOCAL_EVERY - 1
-        if local and not self.enc.cat.any():  # see BATCH_RADIUS and LOCAL_EVERY
+        if len(X_pending) and not self.enc.cat.any():  # see BATCH_RADIUS
             centre = self.hist.best_rows(1)[0]
 
             def score(X, with_grad):

@@ -189,3 +189,14 @@ def test_prediction_in_blocks_equals_one_block(monkeypatch):
     parts = post.predict(Xq)
     for a, b in zip(whole, parts, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_posterior_mean_returns_to_its_prior_mean_far_from_data():
+    X, y, cat = _data(n=20, with_cat=False)
+    theta = np.r_[np.log([0.1, 0.1, 0.1]), 0.0, np.log(1e-6)]
+    far = np.array([[40.0, 40.0, 40.0]])  # 400 lengthscales away
+    for mean0 in (0.0, 1.0):
+        post = model.Posterior.build(X, y, cat, theta, mean0=mean0)
+        np.testing.assert_allclose(post.predict(X)[0], y, atol=1e-3)  # the data kept
+        assert post.predict(far)[0][0] == pytest.approx(mean0, abs=1e-9)
+        assert post.predict_grad(far)[0][0] == pytest.approx(mean0, abs=1e-9)

@@ -106,18 +106,21 @@ def _starts(state, enc: Encoding, fixed: bool, rng) -> list[np.ndarray]:
 QUIET_LOG_NOISE = float(np.log(1e-4))
 
 
-def build(X, y, cat, theta, n_noisy=None, prior: warm.Prior | None = None) -> model.Posterior:
+def build(X, y, cat, theta, n_noisy=None, prior: warm.Prior | None = None,
+          mean0: float = 0.0) -> model.Posterior:
     """The posterior, with more jitter if K is numerically singular (as sampler.py); over
-    [x, task] answered at task 0 with the parents' data (warm.TaskPosterior)."""
+    [x, task] answered at task 0 with the parents' data (warm.TaskPosterior); `mean0`
+    the constant prior mean."""
     if prior is not None:
         X, y, n_noisy = prior.augment(X, y, n_noisy)
-        return warm.TaskPosterior(build(X, y, prior.cat, theta, n_noisy))
+        return warm.TaskPosterior(build(X, y, prior.cat, theta, n_noisy, mean0=mean0))
     for jitter in (0.0, 1e-6, 1e-4):
         try:
-            return model.Posterior.build(X, y, cat, theta, jitter, n_noisy)
+            return model.Posterior.build(X, y, cat, theta, jitter, n_noisy, mean0)
         except np.linalg.LinAlgError:
             log.warning("Cholesky failed with extra jitter %g; retrying with more", jitter)
-    return model.Posterior.build(X, y, cat, model.prior_mode(X.shape[1], False), 1e-3)
+    return model.Posterior.build(X, y, cat, model.prior_mode(X.shape[1], False), 1e-3,
+                                 n_noisy, mean0)
 
 
 def predict(posts: list[model.Posterior], X: np.ndarray, with_grad: bool):

@@ -208,22 +208,25 @@ def fit(
 
 @dataclass(frozen=True)
 class Posterior:
-    """The GP conditioned on (X, y), for a fixed theta; y standardized and minimized."""
+    """The GP conditioned on (X, y), for a fixed theta; y standardized and minimized;
+    `mean0` its constant prior mean."""
 
     X: np.ndarray  # (n, d)
     cat: np.ndarray  # (d,)
     inv_ls2: np.ndarray  # (d,)
     sf2: float
     Linv: np.ndarray  # (n, n), the inverse of K's Cholesky factor
-    alpha: np.ndarray  # (n,)
+    alpha: np.ndarray  # (n,), K^-1 (y - mean0)
+    mean0: float = 0.0
 
     @classmethod
-    def build(cls, X, y, cat, theta, extra_jitter=0.0, n_noisy=None) -> Posterior:
+    def build(cls, X, y, cat, theta, extra_jitter=0.0, n_noisy=None, mean0=0.0) -> Posterior:
         """Condition on the data; raises LinAlgError if K is not positive definite.
 
         Only the first `n_noisy` rows (default: all) carry the fitted noise; the others
         are fantasies (pending points) believed exactly, so the uncertainty there drops
-        to ~0 and the acquisition looks elsewhere.
+        to ~0 and the acquisition looks elsewhere. Far from the data the mean returns to
+        `mean0`.
         """
         inv_ls2, sf2, sn2 = unpack(theta, X.shape[1])
         K, _ = kernel.matern52(kernel.sq_dist(X, X, inv_ls2, cat), sf2, grad=False)
@@ -231,7 +234,7 @@ class Posterior:
         noise[: len(X) if n_noisy is None else n_noisy] = sn2
         K[np.diag_indices(len(X))] += noise + JITTER + extra_jitter
         Linv = _inverse_lower(np.linalg.cholesky(K))
-        return cls(X, cat, inv_ls2, sf2, Linv, Linv.T @ (Linv @ y))
+        return cls(X, cat, inv_ls2, sf2, Linv, Linv.T @ (Linv @ (y - mean0)), mean0)
 
     def predict(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and variance of the latent function at Xq, shapes (B,), (B,).
@@ -248,14 +251,14 @@ class Posterior:
         k, _ = kernel.matern52(s, self.sf2, grad=False)
         A = k @ self.Linv.T  # (B, n)
         var = self.sf2 - np.einsum("bn,bn->b", A, A)
-        return k @ self.alpha, np.maximum(var, 1e-12)
+        return k @ self.alpha + self.mean0, np.maximum(var, 1e-12)
 
     def predict_grad(self, Xq: np.ndarray):
         """Mean, variance and their gradients in Xq: shapes (B,), (B,), (B, d), (B, d)."""
         k, dk_ds = kernel.matern52(kernel.sq_dist(Xq, self.X, self.inv_ls2, self.cat), self.sf2)
         A = k @ self.Linv.T  # (B, n)
         v = A @ self.Linv  # K^-1 k, (B, n)
-        mean = k @ self.alpha
+        mean = k @ self.alpha + self.mean0
         var = self.sf2 - np.einsum("bn,bn->b", A, A)
         dmean = kernel.grad_x(Xq, self.X, dk_ds, self.alpha, self.inv_ls2, self.cat)
         dvar = -2.0 * kernel.grad_x(Xq, self.X, dk_ds, v, self.inv_ls2, self.cat)

@@ -88,8 +88,8 @@ def leash(values, grads, X, centre, radius: float, weight: float = 1e3):
 
     Args:
         values, grads: the acquisition at X and its gradient, shapes (B,), (B, d) or None.
-        X: shape (B, d); centre: shape (d,), with zeros where distance is not counted
-            (callers pass X and centre masked alike).
+        X: shape (B, d); centre: shape (d,); the distance is Euclidean over every
+            column (the sampler leashes spaces without categorical columns only).
 
     Returns:
         (values (B,), gradients (B, d) or None).

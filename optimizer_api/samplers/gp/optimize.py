@@ -36,12 +36,12 @@ LBFGS_FTOL = 1e-6
 LBFGS_MAXITER = 100
 # L-BFGS-B on x / lengthscale rather than x, as Optuna's GPSampler does: the acquisition's
 # curvature along column j scales with 1 / l_j^2, so in x it is as ill-conditioned as the
-# lengthscales are spread (0.05 to 11 in 20-D) and L-BFGS-B, which starts from a unit
-# Hessian, crawls. Evaluations per suggestion on Hartmann-6 padded to 20-D (random
-# history, benchmarks/gp_cost.py): 46 / 54 / 81 at n = 50 / 100 / 200 in x, 11 / 10 / 13
-# scaled. It reaches the same log EI (styblinski_tang8, 8 runs x 54 suggestions, both
-# optimizers from the same candidates: median difference 0.000 nats; the scaled one
-# higher by > 0.1 nats at 4, lower at 1).
+# lengthscales are spread (0.3-0.5 to 3-10 in gp_cost's 20-D case at n = 50-200) and
+# L-BFGS-B, which starts from a unit Hessian, crawls. Evaluations per suggestion on
+# Hartmann-6 padded to 20-D (random history, benchmarks/gp_cost.py): 46 / 54 / 81 at
+# n = 50 / 100 / 200 in x, 11 / 10 / 13 scaled. It reaches the same log EI
+# (styblinski_tang8, 8 runs x 54 suggestions, both optimizers from the same candidates:
+# median difference 0.000 nats; the scaled one higher by > 0.1 nats at 4, lower at 1).
 # Quality, paired by seed against x, 9 problems x 20 fresh seeds (100-119, 64 trials):
 # 99 wins, 81 losses. On seeds 0-19 it lost 78/102: the unscaled code had been chosen
 # among variants on those very seeds (ST8 2/18 there, 14/6 on the fresh ones); see

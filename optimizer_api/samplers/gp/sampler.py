@@ -6,9 +6,10 @@ What the trials mean to it:
 - running trials are pending: the GP is conditioned on them at its own predicted mean
   (kriging believer), which keeps the mean and shrinks the uncertainty there, so
   concurrent workers and `count > 1` get distinct, useful points; in a numeric space
-  those points are also kept near the incumbent (BATCH_RADIUS);
+  those points are also kept near the incumbent (tuning.BATCH_RADIUS);
 - far from every observation the posterior mean returns to a pessimistic prior mean
-  (PRIOR_MEAN), so unexplored corners promise improvement only through uncertainty;
+  (tuning.prior_mean), so unexplored regions promise improvement only through
+  uncertainty;
 - failed and expired trials are not fitted, but like every other trial their
   configuration is never suggested again (unless the space is exhausted).
 """
@@ -25,7 +26,7 @@ from ...domain import Direction
 from ...space import Space
 from ..base import Proposal, SamplerContext, Suggestion, Unbounded
 from ..random import check_options
-from . import acquisition, model, multi, subset, warm
+from . import acquisition, model, multi, subset, tuning, warm
 from .columns import build as _build
 from .encoding import Encoding
 from .fitstate import STATE_VERSION, fit_subset, starts
@@ -35,67 +36,9 @@ from .warp import Warp
 
 log = logging.getLogger(__name__)
 
-# Sobol points before the model: 10 ranks first on average over the 7 benchmark problems
-# at 50 trials (1.29, against 2.29 for 20 and 2.43 for 5; benchmarks/results/
-# gp_quality_n_initial.md): 5 starts the model on too little, 20 spends a fifth of the budget.
-DEFAULT_N_INITIAL = 10
 DEFAULT_BETA = 2.0
 ACQUISITIONS = ("log_ei", "ucb")
-# The work of one suggest: count x (parameters + SUGGESTION_OVERHEAD) at most MAX_WORK.
-# Each model suggestion costs about 0.1 s at 50 trials of history whatever the dimension,
-# plus a fit that grows with it (0.8 s in 256-D): benchmarks/results/limits.md. The cap
-# keeps one call within a few seconds: 46 points in 6-D, 28 in 20-D, 3 in 256-D (where
-# count=100 used to run past the worker timeout).
-MAX_WORK = 1024
-SUGGESTION_OVERHEAD = 16
-POWER_WARP = True  # Yeo-Johnson on the values (see warp.py)
-# In a space with a categorical column, every 3rd trial is chosen by a model of the values
-# only standardized. The power transform, fitted to values piling up at an incumbent,
-# squashes every bad value under a bound (lambda down to -1.9); a category seen only
-# through bad values then looks flat and worse than the incumbent even where its own
-# optimum is better (mixed_shift: 10 of 20 seeds settled in a worse category, log EI -11
-# at the better category's optimum under the transform, -2 without). Every 4th trial:
-# 1 of 20 still stuck (seed 19 found the right category at trial 59 of 64); every 3rd:
-# 0 of 20 (worst 1.5e-3, GPSampler's 1.9e-4). Not in numeric spaces, where the failure
-# was not seen and the plain steps cost final precision (Branin median 6e-6 -> 3.5e-5,
-# Rosenbrock-4 10 -> 20-37 at 64 trials; benchmarks/results/gp_tails.md).
-PLAIN_EVERY = 3
 _WARM_KEYS = {False: "theta_warped", True: "theta_plain"}  # stored fits, by plain_step
-# With pending points, in a space without categorical columns, the acquisition is
-# maximized within BATCH_RADIUS (unit cube) of the best observed point: beyond it, it
-# loses 1e3 x the excess squared (acquisition.leash). The pending points, believed
-# exactly, shrink the uncertainty near the incumbent, and the acquisition's maximum then
-# moves to what is merely unexplored: in batches of 4 on Hartmann-6, past trial 32, the
-# 2nd, 3rd and 4th points of a batch lay a median 0.19, 0.64, 1.18 from the incumbent
-# (the 1st 0.08; GPSampler's 0.10-0.13), often in a corner where the function is flat at
-# its worst, so a batch refined the optimum about once (batch median regret 3.2x the
-# sequential). Within 0.3, paired by seed against the code before: Hartmann-6 26/10/4,
-# Levy-6 26/0/14 (40 seeds); Branin 14/0/6, Ackley-5 13/1/6, Rosenbrock-4 15/0/5,
-# Styblinski-Tang-8 12/0/8, Hartmann-3 13/1/6 (20 seeds); against GPSampler Hartmann-6
-# 28/8/4 and Levy-6 21/1/18 (before: 13/7/20, 16/0/24; with round 5's optimizer 32/6/2
-# and 19/0/21). In 20-40-D (batches of 4, 200 trials, 5 seeds) 0.3 beat no radius and
-# 0.3 sqrt(d / 6) on Styblinski-Tang-20, Rosenbrock-20 and Hartmann-6 in 40-D.
-# Constant liars (min, mean), no
-# conditioning, and EI averaged over joint samples of the pending values (GPSampler's
-# qLogEI) did not help: benchmarks/results/gp_batch_40seeds.md. Not with a categorical
-# column: mixed_shift needs the later points of a batch to try another category's
-# optimum, away from the incumbent (with the numeric columns held near it: 7/0/13
-# against GPSampler, 14/0/6 without).
-BATCH_RADIUS = 0.3
-# The posterior's constant prior mean, on the model's scale (values warped, standardized
-# and minimized): one standard deviation worse than the values' mean, where it was their
-# mean (0). Far from every observation the mean returns to it, so an unexplored corner
-# promises the incumbent only through its uncertainty, not through a mean that is
-# average. With 0, late trials went on corners: levy60 kept 17% of its coordinates on a
-# bound after trial 110 (GPSampler 3%). This code at 200 trials, 10 seeds (gp_highd.md):
-# levy60 median 48 against GPSampler's 56 (126 with 0), ackley40 10.5 against 15.4
-# (16.0 with 0). Measured before the commit with the same shift applied to the values in a
-# probe (the same model up to rounding): 64 trials, paired by seed against 0 on fresh
-# seeds 100-119 of the 9 suite problems, 113 wins to 67 (p 8e-4;
-# Levy-6 15/5, median 0.96 / 1.99; Styblinski-Tang-8 16/4, 33 / 55; Hartmann-3 9/11),
-# the worst seed lower on 8 of 9 (Ackley-5 5.0 / 19, Hartmann-6 0.19 / 1.9). The
-# hyperparameters are still fitted with mean 0 (the values' own); 1 is not tuned.
-PRIOR_MEAN = 1.0
 
 
 class GPSampler(Unbounded):
@@ -106,7 +49,7 @@ class GPSampler(Unbounded):
     def validate_options(self, options: Mapping[str, Any], space: Space) -> dict[str, Any]:
         check_options(options, {"n_initial", "deterministic", "acquisition", "beta"}, self.name)
         out = {
-            "n_initial": options.get("n_initial", DEFAULT_N_INITIAL),
+            "n_initial": options.get("n_initial", tuning.DEFAULT_N_INITIAL),
             "deterministic": options.get("deterministic", False),
             "acquisition": options.get("acquisition", "log_ei"),
             "beta": options.get("beta", DEFAULT_BETA),
@@ -130,7 +73,7 @@ class GPSampler(Unbounded):
         return out
 
     def max_count(self, space: Space) -> int:
-        return max(1, MAX_WORK // (len(space) + SUGGESTION_OVERHEAD))
+        return max(1, tuning.MAX_WORK // (len(space) + tuning.SUGGESTION_OVERHEAD))
 
     def suggest(self, ctx: SamplerContext) -> Proposal:
         opts = self.validate_options(ctx.options, ctx.space)
@@ -198,11 +141,12 @@ class _ModelRound:
         self.prior = prior  # warm.Prior: the parent studies' data, or None
         self.fit_enc = prior.enc if prior else enc  # with the task column when warm
         # With a categorical column, every PLAIN_EVERY-th trial is chosen on the values
-        # only standardized: see PLAIN_EVERY.
-        self.alternates = POWER_WARP and PLAIN_EVERY > 0 and bool(enc.cat.any())
+        # only standardized: see tuning.PLAIN_EVERY.
+        every = tuning.PLAIN_EVERY
+        self.alternates = tuning.POWER_WARP and every > 0 and bool(enc.cat.any())
         number = hist.n_obs + len(hist.X_pending)
-        self.plain_step = self.alternates and number % PLAIN_EVERY == PLAIN_EVERY - 1
-        self.warp = Warp.fit(hist.y, power=POWER_WARP and not self.plain_step)
+        self.plain_step = self.alternates and number % every == every - 1
+        self.warp = Warp.fit(hist.y, power=tuning.POWER_WARP and not self.plain_step)
         self.y = self.warp.forward(hist.y)
 
     def run(self, count: int) -> tuple[list[Suggestion], dict[str, Any]]:
@@ -270,8 +214,10 @@ class _ModelRound:
         every observation is the incumbent, or EI would stay positive at the pending point
         itself and send the next worker right next to it.
         """
+        _, signal, noise = model.unpack(theta, self.fit_enc.d)
+        mean0 = tuning.prior_mean(signal, noise)
         post = _build(self.X_obs, self.y_obs, self.enc.cat, theta, prior=self.prior,
-                      mean0=PRIOR_MEAN)
+                      mean0=mean0)
         if len(X_pending) == 0:
             return post, float(self.y.min())  # the incumbent of every observation
         believed, _ = post.predict(X_pending)  # kriging believer: y_pending := mean
@@ -279,7 +225,7 @@ class _ModelRound:
         y = np.concatenate([self.y_obs, believed])
         f_best = float(min(self.y.min(), believed.min()))
         return _build(X, y, self.enc.cat, theta, n_noisy=len(self.y_obs), prior=self.prior,
-                      mean0=PRIOR_MEAN), f_best
+                      mean0=mean0), f_best
 
     def _pick(self, post: model.Posterior, f_best: float, X_pending) -> tuple[np.ndarray, dict]:
         kind, beta = self.opts["acquisition"], self.opts["beta"]
@@ -294,11 +240,11 @@ class _ModelRound:
             return acquisition.log_ei(mean, var, f_best, dm, dv)
 
         score = acq
-        if len(X_pending) and not self.enc.cat.any():  # see BATCH_RADIUS
+        if len(X_pending) and not self.enc.cat.any():  # see tuning.BATCH_RADIUS
             centre = self.hist.best_rows(1)[0]
 
             def score(X, with_grad):
-                return acquisition.leash(*acq(X, with_grad), X, centre, BATCH_RADIUS)
+                return acquisition.leash(*acq(X, with_grad), X, centre, tuning.BATCH_RADIUS)
 
         n = len(post.X)
         n_cand = 2048 if n <= 100 else 1024 if n <= 400 else 512

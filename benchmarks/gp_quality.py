@@ -17,6 +17,12 @@ results/gp_quality_cache.jsonl and reused by later invocations (ours never is).
     .venv/bin/python benchmarks/gp_quality.py --set noisy --budget 64 --out gp_noisy
     .venv/bin/python benchmarks/gp_quality.py --budget 500 --checkpoints 300,400,500 \
         --problems hartmann6 --methods ours,ours_subset=4096/4096 --ref ours --out gp_long
+    .venv/bin/python benchmarks/gp_quality.py --first-seed 100 --budget 64 \
+        --methods ours,ours@tuning.PRIOR_MEAN=1.0 --ref ours@tuning.PRIOR_MEAN=1.0
+
+A setting of the sampler is judged on seeds no setting was chosen on (--first-seed 100),
+paired against another value of it (`ours@MODULE.NAME=VALUE`, see gp_runs.run); seeds 0-19
+are the ones the code was tuned on, and flatter it.
 
 The tables replace everything below the MARKER line of an existing results/*.md; what is
 above it (a hand-written reading of the tables) is kept, so rerunning ours after a change
@@ -101,6 +107,7 @@ def collect(tasks, reuse: list[dict], log: Path, procs: int, run_missing=True) -
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seeds", type=int, default=20)
+    ap.add_argument("--first-seed", type=int, default=0, help="e.g. 100: seeds 100, 101, ...")
     ap.add_argument("--budget", type=int, default=50)
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--set", choices=list(SETS), default="suite")
@@ -120,7 +127,7 @@ def main() -> None:
         (p, m, s, args.budget, args.batch)
         for p in problems
         for m in methods
-        for s in range(args.seeds)
+        for s in range(args.first_seed, args.first_seed + args.seeds)
     ]
     reuse = [r for f in filter(None, args.merge.split(",")) for r in _runs(Path(f))]
     reuse += [r for r in _runs(CACHE) if not r["method"].startswith("ours")]
@@ -129,7 +136,8 @@ def main() -> None:
     log = out.with_suffix(".partial.jsonl")
     rows = collect(tasks, reuse, log, args.procs, not args.report_only)
     text = (
-        header() + f"{args.budget} trials, batches of {args.batch}, up to {args.seeds} seeds.\n\n"
+        header() + f"{args.budget} trials, batches of {args.batch}, up to {args.seeds} seeds"
+        + (f" from seed {args.first_seed}" if args.first_seed else "") + ".\n\n"
     )
     checkpoints = [int(c) for c in args.checkpoints.split(",") if c]
     if args.batch > 1:
@@ -153,7 +161,8 @@ def main() -> None:
         windows = [(N_INITIAL, args.budget // 2), (args.budget // 2, args.budget)]
     text += "\nMedian seconds per suggestion (one ask; the model's, past the initial design):\n\n"
     text += gp_tables.ask_seconds_table(rows, problems, methods, windows)
-    summary = {"seeds": args.seeds, "budget": args.budget, "batch": args.batch, "ranks": ranks}
+    summary = {"seeds": args.seeds, "first_seed": args.first_seed, "budget": args.budget,
+               "batch": args.batch, "ranks": ranks}
     out.with_suffix(".json").write_text(json.dumps({**summary, "runs": rows}))
     md = out.with_suffix(".md")
     old = md.read_text() if md.exists() else ""

@@ -10,6 +10,7 @@ the same seed, enqueued), so the comparison paired by seed differs only by the m
 
 from __future__ import annotations
 
+import importlib
 import json
 import time
 
@@ -167,6 +168,30 @@ class subset_limits:  # noqa: N801 (a context manager used like a function)
         fitstate.MAX_FIT_POINTS, subset.MAX_POSTERIOR_POINTS = self.old
 
 
+class constants:  # noqa: N801 (a context manager used like a function)
+    """Our sampler with other module constants for one run, e.g. {"tuning.PRIOR_MEAN": 1.0}
+    (module of optimizer_api.samplers.gp, name): set for the run, restored after it; the
+    sampler reads them at call time. How a setting is judged on seeds it was not chosen
+    on (gp_quality.py --first-seed 100)."""
+
+    def __init__(self, values: dict[str, object]):
+        self.values = values
+
+    def __enter__(self):
+        self.old = {}
+        for key, value in self.values.items():
+            module, name = key.rsplit(".", 1)
+            mod = importlib.import_module(f"optimizer_api.samplers.gp.{module}")
+            if not hasattr(mod, name):
+                raise ValueError(f"no constant {key}")
+            self.old[(mod, name)] = getattr(mod, name)
+            setattr(mod, name, value)
+
+    def __exit__(self, *exc):
+        for (mod, name), value in self.old.items():
+            setattr(mod, name, value)
+
+
 def true_regrets(problem: Problem, values, params) -> dict:
     """A noisy run's regrets on the noiseless function: "regret" at the trial with the
     best observed value (the one a user would pick), "regret_any" at the best of all
@@ -185,7 +210,9 @@ def run(task: tuple) -> dict:
 
     Methods: ours; ours:KEY=JSON (ours with an option, e.g. ours:n_initial=5);
     ours_subset=FIT/POSTERIOR (ours with other subset limits, e.g. ours_subset=4096/4096:
-    no subset below 4,096 trials); random; optuna_tpe; optuna_gp; skopt_gp (sequential).
+    no subset below 4,096 trials); ours@MODULE.NAME=JSON[@...] (ours with other module
+    constants, e.g. ours@tuning.PRIOR_MEAN=1.0); random; optuna_tpe; optuna_gp; skopt_gp
+    (sequential).
     A noisy problem's row has its regrets on the noiseless function (true_regrets)."""
     name, method, seed, budget, batch = task
     problem = PROBLEMS[name]
@@ -199,6 +226,10 @@ def run(task: tuple) -> dict:
     elif method.startswith("ours_subset="):
         fit, posterior = map(int, method.split("=")[1].split("/"))
         with subset_limits(fit, posterior):
+            values, params, asks = run_ours(problem, seed, budget, batch)
+    elif method.startswith("ours@"):  # ours with other constants: see `constants`
+        pairs = (kv.split("=", 1) for kv in method.split("@")[1:])
+        with constants({k: json.loads(v) for k, v in pairs}):
             values, params, asks = run_ours(problem, seed, budget, batch)
     elif method == "random":
         values, params, asks = run_ours(problem, seed, budget, batch, sampler=RandomSampler())

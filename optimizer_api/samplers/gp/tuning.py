@@ -56,12 +56,13 @@ BATCH_RADIUS = 0.3
 # returns to it, so an unexplored region promises to beat the incumbent only through its
 # uncertainty, and the search stays where the data lead. At 0, late trials went to
 # corners (levy60: 17% of coordinates on a bound after trial 110; GPSampler 3%). Chosen
-# on seeds no setting had been chosen on (benchmarks/results/gp_tails.md, round 6): 64
+# on seeds no setting had been chosen on (benchmarks/results/gp_prior_mean.md): 64
 # trials, 9 suite and 3 noisy problems, seeds 100-119, paired against 1 (the value
-# before): 2 won 147 / lost 86, 3 153 / 77, 4 165 / 71; 6 against 4 118 / 105. Held-out
-# problems (seeds 0-19) against 1: 4 won 67 / 31. Levy-6 and Hartmann-6, 80 seeds: 2
-# against 1 98 / 42, 4 against 2 98 / 39. Keeping a global step (prior mean 0) every 4th
-# trial lost 82 / 148 against 4 alone. The hyperparameters are still fitted with mean 0.
+# before): 4 won 165 / lost 70, 2 147 / 85; held-out problems, seeds 0-19
+# (gp_prior_mean_heldout.md): 4 won 66 / 32. Probes without the noise rule below: 3
+# against 1 153 / 77, 6 against 4 118 / 105 (a plateau from 4 on); a global step (prior
+# mean 0) every 4th trial lost 82 / 148 against 4 alone (gp_tails.md, round 6). The
+# hyperparameters are still fitted with mean 0.
 PRIOR_MEAN = 4.0
 # ... unless the fit calls much of what it sees noise: at a noise variance of
 # PRIOR_MEAN_NOISE x the signal variance or more, the prior mean is the values' mean.
@@ -69,8 +70,10 @@ PRIOR_MEAN = 4.0
 # calls noise (0.3-0.37 x the signal from trial 34 on); at 4 every suggestion stayed by
 # the best of them and the run ended at 19.9 (at 1: 5.4; with this rule: 8.3). Over 6
 # seeds of 10 problems the noiseless fits never reached 0.2 (Michalewicz-5 at most 0.19);
-# noisy Branin's did in 22%. Against 4 alone the rule moved 8 of 340 runs by over 1%:
-# 3 better (Ackley's seed 101 among them), 5 worse (narrow_lr's worst seed 7.8e-6 -> 0.025).
+# noisy Branin's did in 22%. Against 4 alone (the same two tables) the rule moved 8 of
+# 340 runs by over 1%: 3 better (Ackley's seed 101, a noisy Branin and a narrow_lr
+# seed), 5 worse (narrow_lr's seed 9: 1e-7 -> 0.025; two Michalewicz-5 and two noisy
+# Branin seeds).
 # Shrinking smoothly, 4 exp(-ratio / 0.05), lost 33 / 63 on the held-out problems.
 PRIOR_MEAN_NOISE = 0.2
 

@@ -179,12 +179,13 @@ class constants:  # noqa: N801 (a context manager used like a function)
 
     def __enter__(self):
         self.old = {}
-        for key, value in self.values.items():
+        for key in self.values:  # every name checked before any is set
             module, name = key.rsplit(".", 1)
             mod = importlib.import_module(f"optimizer_api.samplers.gp.{module}")
             if not hasattr(mod, name):
                 raise ValueError(f"no constant {key}")
             self.old[(mod, name)] = getattr(mod, name)
+        for (mod, name), value in zip(self.old, self.values.values(), strict=True):
             setattr(mod, name, value)
 
     def __exit__(self, *exc):

@@ -195,22 +195,25 @@ def summarize(rows: list[dict]) -> dict:
 
 
 NOTES = """
-Reading it (the run of 30 Nov 2026, 10 seeds, about 20 minutes of wall time on the loaded
-2-core machine):
-- Related parents: at least 30% fewer trials on every family. styblinski_tang4's cold runs
-  never reached the target in 40 trials (each dimension's local minimum is 28 above the
-  global one, scaled), so its ratio is a bound; warm reached it on 7 of 10 seeds, when the
-  parent had found the global basin. svc_digits: the parent's best configuration alone is
-  within 0.005 error of the other split's optimum, so the warm study meets the target with
-  its first trial.
-- hartmann6: 2 of 10 seeds worse: their parents ended in Hartmann-6's local optimum near
-  (0.40, 0.88, 1.0, 0.57, 0.0, 0.04) (regret 0.14, above the 0.1 target unscaled), and the
-  child followed them there. Warm start transfers a parent's mistakes as well.
-- branin_unrelated (negative transfer): median 20 trials against 19.5 cold (median ratio
-  0.97), no run without the target. The parents are dropped from the model once the fitted
-  task correlation is below 0.5; before that gate the same check gave median 17.5 but two
-  seeds that never reached the target in 40 trials (the kernel's lengthscales and noise are
-  shared by both tasks, so the rough Ackley data distorted Branin's fit).
+Reading it (the rerun of 30 Nov 2026, 22:05 UTC, on the sampler of issue 11's round 6:
+the posterior's prior mean 4 standard deviations worse, so both the parents' and the
+child's models refine where their data lead; 10 seeds, 80 s of wall time at load ~1):
+- Related parents: at least 50% fewer trials on every family (the earlier run, with the
+  prior mean +1: at least 30%). styblinski_tang4's cold runs reached the target on 1 of 10
+  seeds in 40 trials (each dimension's local minimum is 28 above the global one, scaled),
+  so its ratio is a bound; warm reached it on 8 of 10, when the parent had found the
+  global basin. svc_digits: the parent's best configuration alone is within 0.005 error
+  of the other split's optimum, so the warm study meets the target with its first trial.
+- hartmann6: 1 of 10 seeds worse (seed 0, 41 against 27). In the earlier run seeds 0 and
+  3 were: their parents had ended in Hartmann-6's local optimum near (0.40, 0.88, 1.0,
+  0.57, 0.0, 0.04) (regret 0.14 unscaled) and the children followed them there; this
+  run's parents were not looked at. Warm start transfers a parent's mistakes as well.
+- branin_unrelated (negative transfer): median 15 trials against 18.5 cold (median ratio
+  0.85; 8 of 10 seeds no slower), no run without the target; the earlier run: 20 against
+  19.5. The parents are dropped from the model once the fitted task correlation is below
+  0.5; before that gate the same check gave median 17.5 but two seeds that never reached
+  the target in 40 trials (the kernel's lengthscales and noise are shared by both tasks,
+  so the rough Ackley data distorted Branin's fit).
 - Model choice: a plug-in prior mean (the parents' GP mean times a weight fitted on this
   study's data) was tried first; on branin seed 0 it reached regret 0.63 in 25 trials
   where the task kernel reached 1e-4 (target 0.1 at trial 14; cold 20).

@@ -23,7 +23,7 @@ except ImportError:  # run as a script from benchmarks/
 
 from optimizer_api.domain import Direction, Trial, TrialState
 from optimizer_api.samplers.base import SamplerContext
-from optimizer_api.samplers.gp import GPSampler, fitstate, subset
+from optimizer_api.samplers.gp import GPSampler
 from optimizer_api.samplers.gp.encoding import Encoding
 from optimizer_api.samplers.random import RandomSampler
 from optimizer_api.space import Space
@@ -151,23 +151,6 @@ def closest_pairs(U: np.ndarray, cat: np.ndarray, batch: int) -> list[float]:
     return out
 
 
-class subset_limits:  # noqa: N801 (a context manager used like a function)
-    """Our sampler with other subset limits: the hyperparameters fitted on at most `fit`
-    observations (fitstate.MAX_FIT_POINTS, 256) and the posterior on at most `posterior`
-    (subset.MAX_POSTERIOR_POINTS, 512). The sampler's module constants are set for the
-    run and restored after it; its code and defaults are untouched."""
-
-    def __init__(self, fit: int, posterior: int):
-        self.fit, self.posterior = fit, posterior
-
-    def __enter__(self):
-        self.old = fitstate.MAX_FIT_POINTS, subset.MAX_POSTERIOR_POINTS
-        fitstate.MAX_FIT_POINTS, subset.MAX_POSTERIOR_POINTS = self.fit, self.posterior
-
-    def __exit__(self, *exc):
-        fitstate.MAX_FIT_POINTS, subset.MAX_POSTERIOR_POINTS = self.old
-
-
 class constants:  # noqa: N801 (a context manager used like a function)
     """Our sampler with other module constants for one run, e.g. {"tuning.PRIOR_MEAN": 1.0}
     (module of optimizer_api.samplers.gp, name): set for the run, restored after it; the
@@ -226,7 +209,9 @@ def run(task: tuple) -> dict:
         values, params, asks = run_ours(problem, seed, budget, batch, options=opts)
     elif method.startswith("ours_subset="):
         fit, posterior = map(int, method.split("=")[1].split("/"))
-        with subset_limits(fit, posterior):
+        # the hyperparameters fitted on at most FIT observations (256), the posterior on
+        # at most POSTERIOR (512)
+        with constants({"fitstate.MAX_FIT_POINTS": fit, "subset.MAX_POSTERIOR_POINTS": posterior}):
             values, params, asks = run_ours(problem, seed, budget, batch)
     elif method.startswith("ours@"):  # ours with other constants: see `constants`
         pairs = (kv.split("=", 1) for kv in method.split("@")[1:])

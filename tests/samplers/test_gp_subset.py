@@ -111,7 +111,7 @@ def test_the_factorized_matrix_never_exceeds_its_cap_at_10000():
     hist = load_history(ctx.trials, enc, ctx.direction)
     r = _ModelRound(ctx, enc, hist, s.validate_options({}, space), ctx.rng(0))
     theta = r._fit()
-    believed = r._choose_rows(theta, count=3)
+    believed = r._choose_rows(count=3)
     post, f_best = r._posterior(theta, believed)
     assert post.Linv.shape == (len(post.X), len(post.X)) and len(post.X) <= CAP - 2
     assert f_best == r.y.min()  # the incumbent of every observation, not of the subset

@@ -151,8 +151,6 @@ class _ModelRound:
 
     def run(self, count: int) -> tuple[list[Suggestion], dict[str, Any]]:
         theta = self._fit()
-        # the acquisition optimizer's scale (no task column)
-        self.lengthscales = model.unpack(theta, self.fit_enc.d)[0][: self.enc.d] ** -0.5
         state = {
             "version": STATE_VERSION,
             "names": list(self.fit_enc.space.names),
@@ -165,7 +163,7 @@ class _ModelRound:
             state[_WARM_KEYS[self.plain_step]] = theta.tolist()
         out = []
         X_pending = self.hist.X_pending  # each keeps new points apart (first_apart)
-        X_believed = self._choose_rows(theta, count)  # those the posterior conditions on
+        X_believed = self._choose_rows(count)  # those the posterior conditions on
         for _ in range(count):
             try:
                 post, f_best = self._posterior(theta, X_believed)
@@ -179,6 +177,15 @@ class _ModelRound:
         return out, state
 
     def _fit(self) -> np.ndarray:
+        """The fitted theta; what the rest of the round reads from it, derived once."""
+        theta = self._fit_theta()
+        inv_ls2, signal, noise = model.unpack(theta, self.fit_enc.d)
+        self.inv_ls2 = inv_ls2[: self.enc.d]  # no task column
+        self.lengthscales = self.inv_ls2**-0.5  # the acquisition optimizer's scale
+        self.mean0 = tuning.prior_mean(signal, noise)  # the posterior's prior mean
+        return theta
+
+    def _fit_theta(self) -> np.ndarray:
         X, y = self.hist.X, self.y
         fixed = self.opts["deterministic"]
         idx = fit_subset(self.ctx.seed, len(X))  # O(n^3) per step: fit on a subset
@@ -198,11 +205,10 @@ class _ModelRound:
         with np.errstate(all="ignore"):
             return model.fit(X, y, self.enc.cat, starts(state, self.enc, fixed, self.rng), fixed)
 
-    def _choose_rows(self, theta, count: int) -> np.ndarray:
+    def _choose_rows(self, count: int) -> np.ndarray:
         """Past subset.MAX_POSTERIOR_POINTS, the posterior sees a subset (subset.py); the
         pending rows it believes."""
-        inv_ls2 = model.unpack(theta, self.fit_enc.d)[0][: self.enc.d]  # no task column
-        obs, pend = subset.posterior_rows(self.hist.X, self.y, self.hist.X_pending, inv_ls2,
+        obs, pend = subset.posterior_rows(self.hist.X, self.y, self.hist.X_pending, self.inv_ls2,
                                           self.enc.cat, self.ctx.seed, count)
         self.X_obs, self.y_obs = self.hist.X[obs], self.y[obs]
         return self.hist.X_pending[pend]
@@ -214,10 +220,8 @@ class _ModelRound:
         every observation is the incumbent, or EI would stay positive at the pending point
         itself and send the next worker right next to it.
         """
-        _, signal, noise = model.unpack(theta, self.fit_enc.d)
-        mean0 = tuning.prior_mean(signal, noise)
         post = _build(self.X_obs, self.y_obs, self.enc.cat, theta, prior=self.prior,
-                      mean0=mean0)
+                      mean0=self.mean0)
         if len(X_pending) == 0:
             return post, float(self.y.min())  # the incumbent of every observation
         believed, _ = post.predict(X_pending)  # kriging believer: y_pending := mean
@@ -225,7 +229,7 @@ class _ModelRound:
         y = np.concatenate([self.y_obs, believed])
         f_best = float(min(self.y.min(), believed.min()))
         return _build(X, y, self.enc.cat, theta, n_noisy=len(self.y_obs), prior=self.prior,
-                      mean0=mean0), f_best
+                      mean0=self.mean0), f_best
 
     def _pick(self, post: model.Posterior, f_best: float, X_pending) -> tuple[np.ndarray, dict]:
         kind, beta = self.opts["acquisition"], self.opts["beta"]

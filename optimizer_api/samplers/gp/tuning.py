@@ -42,13 +42,12 @@ PLAIN_EVERY = 3
 # Styblinski-Tang-8 12/0/8, Hartmann-3 13/1/6 (20 seeds); against GPSampler Hartmann-6
 # 28/8/4 and Levy-6 21/1/18 (before: 13/7/20, 16/0/24; with round 5's optimizer 32/6/2
 # and 19/0/21). In 20-40-D (batches of 4, 200 trials, 5 seeds) 0.3 beat no radius and
-# 0.3 sqrt(d / 6) on Styblinski-Tang-20, Rosenbrock-20 and Hartmann-6 in 40-D.
-# Constant liars (min, mean), no
-# conditioning, and EI averaged over joint samples of the pending values (GPSampler's
-# qLogEI) did not help: benchmarks/results/gp_batch_40seeds.md. Not with a categorical
-# column: mixed_shift needs the later points of a batch to try another category's
-# optimum, away from the incumbent (with the numeric columns held near it: 7/0/13
-# against GPSampler, 14/0/6 without).
+# 0.3 sqrt(d / 6) on Styblinski-Tang-20, Rosenbrock-20 and Hartmann-6 in 40-D. Constant
+# liars (min, mean), no conditioning, and EI averaged over joint samples of the pending
+# values (GPSampler's qLogEI) did not help: benchmarks/results/gp_batch_40seeds.md. Not
+# with a categorical column: mixed_shift needs the later points of a batch to try another
+# category's optimum, away from the incumbent (with the numeric columns held near it:
+# 7/0/13 against GPSampler, 14/0/6 without).
 BATCH_RADIUS = 0.3
 # The posterior's constant prior mean, on the model's scale (values warped, standardized
 # and minimized): PRIOR_MEAN standard deviations worse than the values' mean (0), above
